@@ -1,0 +1,1 @@
+//! High-level conferences built on the primitives.

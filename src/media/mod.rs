@@ -1,0 +1,3 @@
+//! Media files and codecs.
+
+pub mod wav;
