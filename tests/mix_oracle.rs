@@ -4,6 +4,8 @@
 //! Q12 factor `round(4096 * 10^(g/20))`; a term is `(x * factor + 2048) >> 12`; an output is the
 //! sum of its set's terms (times the output gain, the same way), saturated once to i16.
 
+#![allow(clippy::needless_range_loop)]
+
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -53,8 +55,10 @@ impl Rig {
         for _ in 0..K {
             let c = p.channel_create(ChannelKind::FullDuplex).unwrap();
             let e = p.endpoint_create().unwrap();
-            p.channel_connect_input(c, p.endpoint_datafeed(e).unwrap()).unwrap();
-            p.endpoint_connect(e, p.channel_datafeed(c).unwrap()).unwrap();
+            p.channel_connect_input(c, p.endpoint_datafeed(e).unwrap())
+                .unwrap();
+            p.endpoint_connect(e, p.channel_datafeed(c).unwrap())
+                .unwrap();
             ch.push(c);
             ep.push(e);
         }
@@ -126,7 +130,9 @@ impl Rig {
             6 | 7 => self.tick()?,
             8 => {
                 // A full mix-minus conference over a subset of channels, plus what is there.
-                let members: Vec<usize> = (0..K).filter(|k| (a.b as usize >> (k % 8)) & 1 == 1 || *k == i).collect();
+                let members: Vec<usize> = (0..K)
+                    .filter(|k| (a.b >> (k % 8)) & 1 == 1 || *k == i)
+                    .collect();
                 for &o in &members {
                     if !self.m[o].started {
                         self.p.conf_prim_start(self.ch[o]).unwrap();
@@ -147,7 +153,7 @@ impl Rig {
                 }
             }
             9 => {
-                if a.g % 2 == 0 {
+                if a.g.is_multiple_of(2) {
                     self.p.channel_set_input_gain(self.ch[i], g).unwrap();
                     self.m[i].in_gain = g;
                 } else {
@@ -162,8 +168,12 @@ impl Rig {
                 prop_assert!(self.p.conf_prim_start(old).is_err());
                 let c = self.p.channel_create(ChannelKind::FullDuplex).unwrap();
                 let e = self.ep[i];
-                self.p.channel_connect_input(c, self.p.endpoint_datafeed(e).unwrap()).unwrap();
-                self.p.endpoint_connect(e, self.p.channel_datafeed(c).unwrap()).unwrap();
+                self.p
+                    .channel_connect_input(c, self.p.endpoint_datafeed(e).unwrap())
+                    .unwrap();
+                self.p
+                    .endpoint_connect(e, self.p.channel_datafeed(c).unwrap())
+                    .unwrap();
                 self.ch[i] = c;
                 self.m[i] = Model::default();
                 for m in self.m.iter_mut() {
@@ -209,14 +219,16 @@ impl Rig {
             self.p.endpoint_read(self.ep[o], &mut out).unwrap();
             for n in 0..l {
                 let want = if self.m[o].started {
-                    let sum: i64 = self.m[o].set.iter().map(|(&i, &g)| term(entered[i][n], g)).sum();
+                    let sum: i64 = self.m[o]
+                        .set
+                        .iter()
+                        .map(|(&i, &g)| term(entered[i][n], g))
+                        .sum();
                     if self.m[o].out_gain == 0.0 {
                         sat(sum)
                     } else {
                         sat((sum * q12(self.m[o].out_gain) + 2048) >> 12)
                     }
-                } else if self.m[o].out_gain == 0.0 {
-                    0
                 } else {
                     0
                 };

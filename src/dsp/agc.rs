@@ -2,9 +2,12 @@
 //!
 //! The AGC estimates the average level of speech (frames classed as speech only) and moves its
 //! gain slowly towards `target - level`, bounded by `min_gain_db..=max_gain_db`. Frames that are
-//! not speech (below `speech_threshold_dbm0`, or less than 9 dB above the tracked noise floor)
-//! never update the estimate, and the gain applied to them is at most 0 dB: silence and noise
-//! are never raised. Gain changes are ramped sample by sample across each frame.
+//! not speech (below `speech_threshold_dbm0`, or less than 9 dB above the noise floor) never
+//! update the estimate, and the gain applied to them is at most 0 dB: silence and noise are
+//! never raised. The noise floor is the minimum frame level over the last 1.5 s (five
+//! sub-windows of 300 ms), so speech, which pauses between syllables, stands above it while
+//! steady noise does not: a new steady noise is recognised as noise within 1.5 s. Gain changes
+//! are ramped sample by sample across each frame.
 
 use crate::dsp::level::{dbm0_to_mean_square, GAIN_ONE};
 
@@ -51,8 +54,10 @@ pub struct Agc {
     level_alpha: f64,
     attack_alpha: f64,
     release_alpha: f64,
-    noise_rise: f64,
-    noise_ms: f64,
+    window_min: [f64; 5],
+    window_pos: usize,
+    window_frames: u32,
+    window_left: u32,
     speech_ms: f64,
     gain: f64,
     applied_q12: i32,
@@ -75,9 +80,10 @@ impl Agc {
             level_alpha: alpha(frame_ms, config.level_time_ms),
             attack_alpha: alpha(frame_ms, config.attack_ms),
             release_alpha: alpha(frame_ms, config.release_ms),
-            // The noise floor may rise by about 3 dB per second.
-            noise_rise: 10f64.powf(0.3 * frame_ms as f64 / 1000.0),
-            noise_ms: 0.0,
+            window_min: [f64::INFINITY; 5],
+            window_pos: 0,
+            window_frames: 300u32.div_ceil(frame_ms.max(1)),
+            window_left: 300u32.div_ceil(frame_ms.max(1)),
             speech_ms: 0.0,
             gain: 1.0,
             applied_q12: GAIN_ONE,
@@ -92,12 +98,21 @@ impl Agc {
     }
 
     fn update(&mut self, mean_sq: f64) -> i32 {
-        if self.noise_ms == 0.0 || mean_sq < self.noise_ms {
-            self.noise_ms = mean_sq.max(1e-3);
-        } else {
-            self.noise_ms *= self.noise_rise;
+        // Minimum statistics over five sub-windows.
+        let cur = &mut self.window_min[self.window_pos];
+        *cur = cur.min(mean_sq);
+        let floor = self
+            .window_min
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        self.window_left -= 1;
+        if self.window_left == 0 {
+            self.window_left = self.window_frames;
+            self.window_pos = (self.window_pos + 1) % self.window_min.len();
+            self.window_min[self.window_pos] = f64::INFINITY;
         }
-        let speech = mean_sq >= self.speech_floor_ms && mean_sq >= self.noise_ms * 7.94;
+        let speech = mean_sq >= self.speech_floor_ms && mean_sq >= floor.max(1e-3) * 7.94;
         if speech {
             self.hangover = self.hang_frames;
             self.speech_ms = if self.speech_ms == 0.0 {
@@ -206,7 +221,10 @@ mod tests {
             }
         }
         let avg = last_on.iter().sum::<f64>() / last_on.len() as f64;
-        assert!((avg - -12.0).abs() < 2.0, "speech level after AGC {avg} dBm0");
+        assert!(
+            (avg - -12.0).abs() < 2.0,
+            "speech level after AGC {avg} dBm0"
+        );
         assert!((agc.gain_db() - 14.0).abs() < 1.5, "gain {}", agc.gain_db());
     }
 
@@ -217,7 +235,11 @@ mod tests {
         for mut f in talker(0.0, 20, 1000, &mut seed) {
             agc.process(&mut f);
         }
-        assert!((agc.gain_db() - -12.0).abs() < 1.5, "gain {}", agc.gain_db());
+        assert!(
+            (agc.gain_db() - -12.0).abs() < 1.5,
+            "gain {}",
+            agc.gain_db()
+        );
         let mut agc = Agc::new(&AgcConfig::default(), 20);
         for mut f in talker(-50.0 + 10.0, 3, 1500, &mut seed) {
             agc.process(&mut f);
@@ -246,7 +268,8 @@ mod tests {
                 .collect();
             let mut g = f.clone();
             agc.process(&mut g);
-            if i > 15 {
+            // Once the noise has been steady for 1.5 s it is never raised.
+            if i >= 75 {
                 assert!(frame_dbm0(&g) <= frame_dbm0(&f) + 0.01, "frame {i}");
             }
         }

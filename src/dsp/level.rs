@@ -5,6 +5,7 @@
 //! `32767 * 10^(-3.14/20)` (about 22 880) and RMS of about 16 179.
 
 /// Level in dBm0 of a full-scale sine wave.
+#[allow(clippy::approx_constant)] // a level in dB, not pi
 pub const FULL_SCALE_SINE_DBM0: f64 = 3.14;
 
 /// Mean square (per sample) of a full-scale sine: `32767^2 / 2`.
@@ -29,6 +30,17 @@ pub fn dbm0_to_mean_square(dbm0: f64) -> f64 {
 /// Peak amplitude of a sine wave at `dbm0`.
 pub fn sine_amplitude_for_dbm0(dbm0: f64) -> f64 {
     32767.0 * 10f64.powf((dbm0 - FULL_SCALE_SINE_DBM0) / 20.0)
+}
+
+/// Peak amplitude (i16 units) of a sine at `dbm0`, in single precision (for tone generators
+/// and detectors).
+pub fn dbm0_to_peak(dbm0: f32) -> f32 {
+    sine_amplitude_for_dbm0(dbm0 as f64) as f32
+}
+
+/// Level in dBm0 of a sine of peak amplitude `peak` (i16 units); `-inf` for 0.
+pub fn peak_to_dbm0(peak: f32) -> f32 {
+    (20.0 * (peak as f64 / sine_amplitude_for_dbm0(0.0)).log10()) as f32
 }
 
 /// Sum of squares of a frame (exact, in u64).
@@ -58,6 +70,9 @@ pub const MIN_GAIN_DB: f32 = -96.0;
 /// This conversion, together with [`apply_gain_q12`], defines every gain applied by the mixer,
 /// so that mix-minus stays exact: a term is the same integer wherever it is used.
 pub fn gain_db_to_q12(db: f32) -> i32 {
+    if db == 0.0 {
+        return GAIN_ONE;
+    }
     (GAIN_ONE as f64 * 10f64.powf(db as f64 / 20.0)).round() as i32
 }
 
@@ -85,12 +100,15 @@ mod tests {
     #[test]
     fn full_scale_sine_is_3_14_dbm0() {
         let x: Vec<i16> = (0..8000)
-            .map(|n| (32767.0 * (2.0 * std::f64::consts::PI * 1000.0 * n as f64 / 8000.0).sin()).round() as i16)
+            .map(|n| {
+                (32767.0 * (2.0 * std::f64::consts::PI * 1000.0 * n as f64 / 8000.0).sin()).round()
+                    as i16
+            })
             .collect();
         let l = frame_dbm0(&x);
-        assert!((l - 3.14).abs() < 0.01, "{l}");
+        assert!((l - FULL_SCALE_SINE_DBM0).abs() < 0.01, "{l}");
         let a = sine_amplitude_for_dbm0(0.0);
-        assert!((a - 22880.0).abs() < 5.0, "{a}");
+        assert!((a - 22826.4).abs() < 0.5, "{a}");
     }
 
     #[test]

@@ -31,6 +31,152 @@ macro_rules! kernel {
     };
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    //! Hand-written AVX2 versions of the hottest kernels (16 samples per step).
+    use std::arch::x86_64::*;
+
+    #[inline(always)]
+    unsafe fn energy_step(v: __m256i, e: __m256i, zero: __m256i) -> __m256i {
+        // Pairs of squares as u32 (at most 2^31 each), widened to u64 before summing.
+        let sq = _mm256_madd_epi16(v, v);
+        let e = _mm256_add_epi64(e, _mm256_unpacklo_epi32(sq, zero));
+        _mm256_add_epi64(e, _mm256_unpackhi_epi32(sq, zero))
+    }
+
+    #[inline(always)]
+    unsafe fn hsum64(e: __m256i) -> u64 {
+        let mut lanes = [0u64; 4];
+        _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, e);
+        lanes.iter().sum()
+    }
+
+    /// `acc = x` (or `acc += x` when `add`), returning the energy of `x`.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn acc_energy(acc: &mut [i32], x: &[i16], add: bool) -> u64 {
+        let n = acc.len().min(x.len());
+        let (a, s) = (acc.as_mut_ptr(), x.as_ptr());
+        let zero = _mm256_setzero_si256();
+        let mut e = zero;
+        let mut i = 0;
+        while i + 16 <= n {
+            let v = _mm256_loadu_si256(s.add(i) as *const __m256i);
+            let lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(v));
+            let hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(v));
+            let (p0, p1) = (a.add(i) as *mut __m256i, a.add(i + 8) as *mut __m256i);
+            if add {
+                _mm256_storeu_si256(p0, _mm256_add_epi32(_mm256_loadu_si256(p0), lo));
+                _mm256_storeu_si256(p1, _mm256_add_epi32(_mm256_loadu_si256(p1), hi));
+            } else {
+                _mm256_storeu_si256(p0, lo);
+                _mm256_storeu_si256(p1, hi);
+            }
+            e = energy_step(v, e, zero);
+            i += 16;
+        }
+        let mut total = hsum64(e);
+        while i < n {
+            let v = *s.add(i) as i32;
+            *a.add(i) = if add { (*a.add(i)).wrapping_add(v) } else { v };
+            total += (v * v) as u64;
+            i += 1;
+        }
+        total
+    }
+
+    /// `out = saturate(total - own)`.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn saturate_sub(out: &mut [i16], total: &[i32], own: &[i16]) {
+        let n = out.len().min(total.len()).min(own.len());
+        let (o, t, x) = (out.as_mut_ptr(), total.as_ptr(), own.as_ptr());
+        let mut i = 0;
+        while i + 16 <= n {
+            let v = _mm256_loadu_si256(x.add(i) as *const __m256i);
+            let lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(v));
+            let hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(v));
+            let t0 = _mm256_loadu_si256(t.add(i) as *const __m256i);
+            let t1 = _mm256_loadu_si256(t.add(i + 8) as *const __m256i);
+            let d0 = _mm256_sub_epi32(t0, lo);
+            let d1 = _mm256_sub_epi32(t1, hi);
+            // packs works per 128-bit lane; the permute restores sample order.
+            let packed = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packs_epi32(d0, d1));
+            _mm256_storeu_si256(o.add(i) as *mut __m256i, packed);
+            i += 16;
+        }
+        while i < n {
+            let d = (*t.add(i)).wrapping_sub(*x.add(i) as i32);
+            *o.add(i) = d.clamp(i16::MIN as i32, i16::MAX as i32) as i16;
+            i += 1;
+        }
+    }
+}
+
+/// `acc[n] = x[n]`, returning the energy (sum of squares) of `x`: one pass for both.
+#[inline]
+pub fn widen_energy(acc: &mut [i32], x: &[i16]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is present; the kernel stays within both slices.
+        return unsafe { avx2::acc_energy(acc, x, false) };
+    }
+    widen_energy_portable(acc, x)
+}
+
+/// `acc[n] += x[n]`, returning the energy (sum of squares) of `x`: one pass for both.
+#[inline]
+pub fn add_i16_energy(acc: &mut [i32], x: &[i16]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is present; the kernel stays within both slices.
+        return unsafe { avx2::acc_energy(acc, x, true) };
+    }
+    add_i16_energy_portable(acc, x)
+}
+
+/// `out[n] = saturate(total[n] - own[n])`: the mix-minus of one member, fused.
+#[inline]
+pub fn saturate_sub(out: &mut [i16], total: &[i32], own: &[i16]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is present; the kernel stays within the three slices.
+        return unsafe { avx2::saturate_sub(out, total, own) };
+    }
+    saturate_sub_portable(out, total, own)
+}
+
+/// `dst[n] = src[n]` for whole frames.
+///
+/// Frames are short (80 to 1920 samples); a plain vector loop beats the C library's `memcpy`,
+/// whose `rep movsb` path is slow for such sizes on some CPUs.
+#[inline]
+pub fn copy(dst: &mut [i16], src: &[i16]) {
+    let n = dst.len().min(src.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        unsafe fn copy_avx2(d: *mut i16, s: *const i16, n: usize) {
+            use std::arch::x86_64::*;
+            let mut i = 0;
+            while i + 16 <= n {
+                let v = _mm256_loadu_si256(s.add(i) as *const __m256i);
+                _mm256_storeu_si256(d.add(i) as *mut __m256i, v);
+                i += 16;
+            }
+            while i < n {
+                *d.add(i) = *s.add(i);
+                i += 1;
+            }
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is present; every access stays within the first `n` elements of
+            // both slices, and unaligned loads and stores are allowed.
+            unsafe { copy_avx2(dst.as_mut_ptr(), src.as_ptr(), n) };
+            return;
+        }
+    }
+    dst[..n].copy_from_slice(&src[..n]);
+}
+
 kernel! {
     /// `acc[n] = x[n]` (widening copy).
     pub fn widen(acc: &mut [i32], x: &[i16]) {
@@ -46,6 +192,46 @@ kernel! {
         for (a, &v) in acc.iter_mut().zip(x) {
             *a = a.wrapping_add(v as i32);
         }
+    }
+}
+
+kernel! {
+    /// `acc[n] = x[n]`, returning the energy (sum of squares) of `x`: one pass for both.
+    pub fn widen_energy_portable(acc: &mut [i32], x: &[i16]) -> u64 {
+        let mut e = 0u64;
+        let mut pairs = acc.chunks_exact_mut(2).zip(x.chunks_exact(2));
+        for (a, v) in &mut pairs {
+            let (p, q) = (v[0] as i32, v[1] as i32);
+            a[0] = p;
+            a[1] = q;
+            e += ((p * p) as u32 + (q * q) as u32) as u64;
+        }
+        let done = acc.len().min(x.len()) / 2 * 2;
+        for (a, &v) in acc[done..].iter_mut().zip(&x[done..]) {
+            *a = v as i32;
+            e += (v as i32 * v as i32) as u64;
+        }
+        e
+    }
+}
+
+kernel! {
+    /// `acc[n] += x[n]`, returning the energy (sum of squares) of `x`: one pass for both.
+    pub fn add_i16_energy_portable(acc: &mut [i32], x: &[i16]) -> u64 {
+        let mut e = 0u64;
+        let mut pairs = acc.chunks_exact_mut(2).zip(x.chunks_exact(2));
+        for (a, v) in &mut pairs {
+            let (p, q) = (v[0] as i32, v[1] as i32);
+            a[0] = a[0].wrapping_add(p);
+            a[1] = a[1].wrapping_add(q);
+            e += ((p * p) as u32 + (q * q) as u32) as u64;
+        }
+        let done = acc.len().min(x.len()) / 2 * 2;
+        for (a, &v) in acc[done..].iter_mut().zip(&x[done..]) {
+            *a = a.wrapping_add(v as i32);
+            e += (v as i32 * v as i32) as u64;
+        }
+        e
     }
 }
 
@@ -114,7 +300,7 @@ kernel! {
 
 kernel! {
     /// `out[n] = saturate(total[n] - own[n])`: the mix-minus of one member, fused.
-    pub fn saturate_sub(out: &mut [i16], total: &[i32], own: &[i16]) {
+    pub fn saturate_sub_portable(out: &mut [i16], total: &[i32], own: &[i16]) {
         for ((o, &t), &x) in out.iter_mut().zip(total).zip(own) {
             *o = t.wrapping_sub(x as i32).clamp(i16::MIN as i32, i16::MAX as i32) as i16;
         }
@@ -210,6 +396,23 @@ mod tests {
             }
             let e: u64 = x.iter().map(|&v| (v as i64 * v as i64) as u64).sum();
             assert_eq!(energy(&x), e);
+            let mut a3 = vec![0i32; len];
+            assert_eq!(widen_energy_portable(&mut a3, &x), e);
+            assert_eq!(
+                add_i16_energy_portable(&mut a3, &y),
+                y.iter().map(|&v| (v as i64 * v as i64) as u64).sum::<u64>()
+            );
+            let mut o3 = vec![0i16; len];
+            let mut o4 = vec![0i16; len];
+            saturate_sub_portable(&mut o3, &a3, &x);
+            saturate_sub(&mut o4, &a3, &x);
+            assert_eq!(o3, o4);
+            let mut a2 = vec![0i32; len];
+            assert_eq!(widen_energy(&mut a2, &x), e);
+            assert_eq!(add_i16_energy(&mut a2, &x), e);
+            for n in 0..len {
+                assert_eq!(a2[n], 2 * x[n] as i32);
+            }
             let mut s = vec![0i16; len];
             scale_i16(&mut s, &x, 8192);
             for n in 0..len {

@@ -44,15 +44,6 @@ impl BitSet {
         self.count
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.words.clear();
-        self.count = 0;
-    }
-
     pub(crate) fn words(&self) -> &[u64] {
         &self.words
     }

@@ -1,7 +1,7 @@
 //! Recorders and players: the tick-side halves (lock-free rings) and the I/O-side halves
 //! (WAV files) that the caller services outside `tick()`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -13,11 +13,16 @@ use crate::dsp::level::{check_gain_db, GAIN_ONE};
 use crate::media::wav::{WavFileWriter, WavReader};
 use crate::{Error, Result};
 
+/// Largest recorder queue ([`RecordOptions::queue_ms`]) and replay buffer
+/// ([`ReplayOptions::buffer_ms`]) accepted, in ms.
+pub(crate) const MAX_QUEUE_MS: u32 = 60_000;
+
 /// Options of a recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordOptions {
-    /// Capacity of the queue between the tick and the file writer, in ms of audio. When the
-    /// writer falls this far behind, frames are dropped and counted.
+    /// Capacity of the queue between the tick and the file writer, in ms of audio: at least
+    /// two frames, at most 60 000 ms. When the writer falls this far behind, frames are
+    /// dropped and counted.
     pub queue_ms: u32,
 }
 
@@ -34,7 +39,8 @@ pub struct ReplayOptions {
     pub looping: bool,
     /// Gain applied to the replayed audio, in dB.
     pub gain_db: f32,
-    /// Audio read ahead of the tick, in ms.
+    /// Audio read ahead of the tick, in ms: values below 100 ms are raised to 100 ms; at most
+    /// 60 000 ms.
     pub buffer_ms: u32,
 }
 
@@ -56,6 +62,9 @@ pub(crate) struct Shared {
 
 pub(crate) struct RecorderObj {
     pub(crate) feeds: [Option<Datafeed>; 2],
+    /// For [`Processor::record_input`]: the channel whose input (after its input stage) is
+    /// recorded instead of `feeds[0]`.
+    pub(crate) input: Option<ChannelId>,
     pub(crate) channels: u16,
     pub(crate) prod: HeapProd<i16>,
     pub(crate) scratch: Box<[i16]>,
@@ -75,7 +84,6 @@ pub(crate) struct PlayerObj {
 
 struct RecorderIo {
     id: RecorderId,
-    path: PathBuf,
     cons: HeapCons<i16>,
     writer: Option<WavFileWriter>,
     shared: Arc<Shared>,
@@ -146,7 +154,8 @@ impl IoHub {
             .retain(|p| Arc::strong_count(&p.shared) > 1 && !p.shared.done.load(Ordering::Acquire));
 
         for r in self.recorders.iter_mut() {
-            let stopping = r.shared.done.load(Ordering::Acquire) || Arc::strong_count(&r.shared) == 1;
+            let stopping =
+                r.shared.done.load(Ordering::Acquire) || Arc::strong_count(&r.shared) == 1;
             loop {
                 let n = r.cons.pop_slice(&mut r.scratch);
                 if n == 0 {
@@ -175,7 +184,7 @@ impl IoHub {
                         }),
                         Err(e) => events.push(Event::RecorderError {
                             recorder: r.id,
-                            message: format!("{}: {e}", r.path.display()),
+                            message: e.to_string(),
                         }),
                     }
                 }
@@ -195,10 +204,40 @@ impl Processor {
         path: &Path,
         options: RecordOptions,
     ) -> Result<RecorderId> {
-        if options.queue_ms < 2 * self.config.frame_ms {
+        self.start_recorder(feeds, None, channels, path, options)
+    }
+
+    /// Starts recording what enters the conferences through a channel's input: the audio of
+    /// the datafeed connected to the input after the input's gain
+    /// ([`Self::channel_set_input_gain`]) and AGC, to a mono 16-bit WAV file at the processor
+    /// rate. An input connected to nothing records silence, and so does the recorder once the
+    /// channel is released. Stop it with [`Self::recorder_stop`] like any recorder.
+    pub fn record_input(
+        &mut self,
+        ch: ChannelId,
+        path: impl AsRef<Path>,
+        options: RecordOptions,
+    ) -> Result<RecorderId> {
+        self.input(ch)?;
+        self.start_recorder([None, None], Some(ch), 1, path.as_ref(), options)
+    }
+
+    fn start_recorder(
+        &mut self,
+        feeds: [Option<Datafeed>; 2],
+        input: Option<ChannelId>,
+        channels: u16,
+        path: &Path,
+        options: RecordOptions,
+    ) -> Result<RecorderId> {
+        if options.queue_ms < 2 * self.config.frame_ms || options.queue_ms > MAX_QUEUE_MS {
             return Err(Error::arg(
                 "queue_ms",
-                format!("must hold at least two frames ({} ms)", 2 * self.config.frame_ms),
+                format!(
+                    "{} ms: must hold at least two frames ({} ms) and at most {MAX_QUEUE_MS} ms",
+                    options.queue_ms,
+                    2 * self.config.frame_ms
+                ),
             ));
         }
         let writer = WavFileWriter::create(path, self.config.sample_rate, channels)?;
@@ -208,6 +247,7 @@ impl Processor {
         let shared = Arc::new(Shared::default());
         let (i, g) = self.recorders.insert(RecorderObj {
             feeds,
+            input,
             channels,
             prod,
             scratch: vec![0; self.frame_len * channels as usize].into_boxed_slice(),
@@ -218,7 +258,6 @@ impl Processor {
         let id = RecorderId::new(i, g);
         self.io.recorders.push(RecorderIo {
             id,
-            path: path.to_path_buf(),
             cons,
             writer: Some(writer),
             shared,
@@ -249,6 +288,12 @@ impl Processor {
         options: ReplayOptions,
     ) -> Result<PlayerId> {
         let gain_q = check_gain_db("gain_db", options.gain_db)?;
+        if options.buffer_ms > MAX_QUEUE_MS {
+            return Err(Error::arg(
+                "buffer_ms",
+                format!("{} ms is more than {MAX_QUEUE_MS} ms", options.buffer_ms),
+            ));
+        }
         let reader = WavReader::open(path, self.config.sample_rate)?;
         let cap = (self.config.sample_rate as usize * options.buffer_ms.max(100) as usize / 1000)
             .max(2 * self.frame_len);
@@ -325,6 +370,14 @@ impl Processor {
             .collect();
         for r in recs {
             let _ = self.recorder_stop(r);
+        }
+        let players: Vec<PlayerId> = self
+            .players
+            .iter()
+            .map(|(i, g, _)| PlayerId::new(i, g))
+            .collect();
+        for p in players {
+            let _ = self.replay_stop(p);
         }
         self.service_io();
     }

@@ -18,10 +18,10 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::path::Path;
 
-pub use crate::dsp::agc::AgcConfig;
-pub use crate::dsp::talk::TalkConfig;
 use crate::dsp::agc::Agc;
+pub use crate::dsp::agc::AgcConfig;
 use crate::dsp::level::{check_gain_db, GAIN_ONE};
+pub use crate::dsp::talk::TalkConfig;
 use crate::dsp::talk::TalkDetector;
 use crate::{Error, Result};
 use bitset::BitSet;
@@ -363,8 +363,8 @@ pub(crate) struct Participant {
 
 pub(crate) struct EndpointObj {
     pub(crate) rx_frame: u32,
-    pub(crate) pending: Box<[i16]>,
-    pub(crate) pending_valid: bool,
+    /// The application wrote the rx frame for the coming tick.
+    pub(crate) written: bool,
     pub(crate) tx_feed: Option<Datafeed>,
     pub(crate) missing: u64,
 }
@@ -451,7 +451,11 @@ impl Processor {
                 )
             })
             .count();
-        s.missing_input_frames = self.endpoints.iter().map(|(_, _, e)| e.missing).sum::<u64>()
+        s.missing_input_frames = self
+            .endpoints
+            .iter()
+            .map(|(_, _, e)| e.missing)
+            .sum::<u64>()
             + self.stats.missing_input_frames;
         s
     }
@@ -468,8 +472,33 @@ impl Processor {
             return f;
         }
         let id = (self.frames.len() / self.frame_len) as u32;
+        if self.frames.len() + self.frame_len > self.frames.capacity() {
+            self.grow_arena();
+        }
         self.frames.resize(self.frames.len() + self.frame_len, 0);
         id
+    }
+
+    /// Doubles the frame arena's capacity. Large arenas are advised to use transparent huge
+    /// pages: with thousands of parties the frames span thousands of 4 KiB pages, and TLB
+    /// misses would otherwise dominate the tick.
+    fn grow_arena(&mut self) {
+        let want = (self.frames.capacity() * 2).max(64 * 1024);
+        let mut next: Vec<i16> = Vec::with_capacity(want);
+        #[cfg(target_os = "linux")]
+        if want * 2 >= 4 << 20 {
+            let start = next.as_ptr() as usize;
+            let end = start + want * 2;
+            let huge = 2 << 20;
+            let (a, b) = (start.div_ceil(huge) * huge, end / huge * huge);
+            if b > a {
+                // SAFETY: the range lies inside the allocation just made and is not yet used;
+                // madvise only changes how the kernel backs it.
+                unsafe { libc::madvise(a as *mut libc::c_void, b - a, libc::MADV_HUGEPAGE) };
+            }
+        }
+        next.extend_from_slice(&self.frames);
+        self.frames = next;
     }
 
     fn release_frame(&mut self, f: u32) {
@@ -549,7 +578,13 @@ impl Processor {
     /// [`Event::FeedReleased`] each.
     pub fn channel_release(&mut self, ch: ChannelId) -> Result<()> {
         self.chan(ch)?;
-        if self.chan(ch)?.input.as_ref().and_then(|i| i.participant).is_some() {
+        if self
+            .chan(ch)?
+            .input
+            .as_ref()
+            .and_then(|i| i.participant)
+            .is_some()
+        {
             self.conf_prim_detach(ch)?;
         }
         if let Some(OutSource::Conference(_)) = self.chan(ch)?.output.as_ref().map(|o| &o.source) {
@@ -770,8 +805,7 @@ impl Processor {
         let rx_frame = self.alloc_frame();
         let (i, g) = self.endpoints.insert(EndpointObj {
             rx_frame,
-            pending: vec![0; self.frame_len].into_boxed_slice(),
-            pending_valid: false,
+            written: false,
             tx_feed: None,
             missing: 0,
         });
@@ -808,8 +842,10 @@ impl Processor {
     pub fn endpoint_write(&mut self, ep: EndpointId, frame: &[i16]) -> Result<()> {
         frame_size_check(self.frame_len, frame.len())?;
         let e = self.endpoints.get_mut(ep.index, ep.generation)?;
-        e.pending.copy_from_slice(frame);
-        e.pending_valid = true;
+        e.written = true;
+        let f = e.rx_frame as usize;
+        let l = self.frame_len;
+        crate::dsp::mix::copy(&mut self.frames[f * l..(f + 1) * l], frame);
         Ok(())
     }
 
@@ -818,7 +854,7 @@ impl Processor {
         frame_size_check(self.frame_len, out.len())?;
         self.endpoints.get(ep.index, ep.generation)?;
         let f = self.plan.endpoint_tx_frame(ep.index);
-        out.copy_from_slice(self.frame(f));
+        crate::dsp::mix::copy(out, self.frame(f));
         Ok(())
     }
 
@@ -977,7 +1013,10 @@ impl Processor {
         let slot = pid.index;
         let out = self.output_mut(out_ch)?;
         let OutSource::Conference(conf) = &mut out.source else {
-            return Err(Error::state(out_ch.to_string(), "output is not a conference"));
+            return Err(Error::state(
+                out_ch.to_string(),
+                "output is not a conference",
+            ));
         };
         if !conf.set.remove(slot) {
             return Err(Error::state(
@@ -1012,7 +1051,10 @@ impl Processor {
     pub fn conf_prim_gain(&self, out_ch: ChannelId, in_ch: ChannelId) -> Result<Option<f32>> {
         let pid = self.conf_prim_participant(in_ch)?;
         let OutSource::Conference(conf) = &self.output(out_ch)?.source else {
-            return Err(Error::state(out_ch.to_string(), "output is not a conference"));
+            return Err(Error::state(
+                out_ch.to_string(),
+                "output is not a conference",
+            ));
         };
         if !conf.set.contains(pid.index) {
             return Ok(None);
@@ -1024,7 +1066,10 @@ impl Processor {
     /// The inputs in a conference output's set.
     pub fn conf_prim_members(&self, out_ch: ChannelId) -> Result<Vec<(ParticipantId, ChannelId)>> {
         let OutSource::Conference(conf) = &self.output(out_ch)?.source else {
-            return Err(Error::state(out_ch.to_string(), "output is not a conference"));
+            return Err(Error::state(
+                out_ch.to_string(),
+                "output is not a conference",
+            ));
         };
         Ok(conf
             .set
@@ -1043,7 +1088,10 @@ impl Processor {
     /// first, with their recent power in dBm0.
     pub fn conf_prim_status(&self, out_ch: ChannelId) -> Result<Vec<ActiveInput>> {
         let OutSource::Conference(conf) = &self.output(out_ch)?.source else {
-            return Err(Error::state(out_ch.to_string(), "output is not a conference"));
+            return Err(Error::state(
+                out_ch.to_string(),
+                "output is not a conference",
+            ));
         };
         let mut active: Vec<ActiveInput> = conf
             .set
@@ -1128,27 +1176,29 @@ impl Processor {
         self.record_feeds([Some(left), Some(right)], 2, path.as_ref(), options)
     }
 
-    /// Starts replaying a WAV file onto a channel's output.
+    /// Starts replaying a WAV file onto a channel's output. The file is opened and checked
+    /// before anything changes: a bad file leaves the channel's current source playing.
     pub fn replay(
         &mut self,
         ch: ChannelId,
         path: impl AsRef<Path>,
         options: ReplayOptions,
     ) -> Result<PlayerId> {
-        match self.output(ch)?.source {
+        let previous = match self.output(ch)?.source {
             OutSource::Conference(_) => {
                 return Err(Error::state(
                     ch.to_string(),
                     "output is a conference; stop it with conf_prim_stop first",
                 ))
             }
-            OutSource::Replay(p) => {
-                self.output_mut(ch)?.source = OutSource::Silence;
-                let _ = self.replay_stop(p);
-            }
-            _ => {}
-        }
+            OutSource::Replay(p) => Some(p),
+            _ => None,
+        };
         let p = self.start_player(ch, path.as_ref(), options)?;
+        if let Some(old) = previous {
+            self.output_mut(ch)?.source = OutSource::Silence;
+            let _ = self.replay_stop(old);
+        }
         self.output_mut(ch)?.source = OutSource::Replay(p);
         self.dirty = true;
         Ok(p)

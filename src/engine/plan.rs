@@ -4,7 +4,8 @@
 //! steps in dependency order:
 //!
 //! 1. **Ordering.** Nodes are endpoint inputs, channel inputs and channel outputs. A depth-first
-//!    search from every channel output (in slot order), then every input and endpoint, yields a
+//!    search from every endpoint, then every channel input, then every channel output (each in
+//!    slot order) yields a
 //!    post-order in which producers come before consumers. An edge that closes a cycle is a
 //!    *back edge*; cycles are broken on a datafeed edge: the consumer reads the producer's
 //!    previous frame from a delay buffer refreshed at the end of each tick (one frame of delay).
@@ -42,24 +43,71 @@ enum Op {
 
 #[derive(Debug, Clone, Copy)]
 enum Step {
-    EndpointIn { ep: u32, frame: u32 },
-    InputStage { ch: u32, src: u32, dst: u32, gain: i32, agc: bool },
-    Talk { part: u32, frame: u32 },
-    Total { acc: u32, start: u32, len: u32 },
-    MemberOut { total: u32, own: u32, dst: u32 },
-    Output { ch: u32, start: u32, len: u32, dst: u32, gain: i32, agc: bool },
-    Copy { src: u32, dst: u32 },
-    Play { player: u32, dst: u32 },
-    OutStage { ch: u32, frame: u32, gain: i32, agc: bool },
-    Record { rec: u32, a: u32, b: u32 },
-    Delay { src: u32, dst: u32 },
+    EndpointIn {
+        ep: u32,
+        frame: u32,
+    },
+    InputStage {
+        ch: u32,
+        src: u32,
+        dst: u32,
+        gain: i32,
+        agc: bool,
+    },
+    Talk {
+        part: u32,
+        frame: u32,
+    },
+    Total {
+        acc: u32,
+        start: u32,
+        len: u32,
+    },
+    MemberOut {
+        total: u32,
+        own: u32,
+        dst: u32,
+    },
+    Output {
+        ch: u32,
+        start: u32,
+        len: u32,
+        dst: u32,
+        gain: i32,
+        agc: bool,
+    },
+    Copy {
+        src: u32,
+        dst: u32,
+    },
+    Play {
+        player: u32,
+        dst: u32,
+    },
+    OutStage {
+        ch: u32,
+        frame: u32,
+        gain: i32,
+        agc: bool,
+    },
+    Record {
+        rec: u32,
+        a: u32,
+        b: u32,
+    },
+    Delay {
+        src: u32,
+        dst: u32,
+    },
 }
 
 /// A compiled tick.
 #[derive(Default)]
 pub(crate) struct Plan {
     steps: Vec<Step>,
-    terms: Vec<(u32, i32)>,
+    /// Terms of the totals: (frame, gain, participant whose talk detector runs in the same
+    /// pass, or `NONE`).
+    terms: Vec<(u32, i32, u32)>,
     ops: Vec<Op>,
     accs: Vec<i32>,
     ep_tx: Vec<u32>,
@@ -171,7 +219,12 @@ impl Graph<'_> {
         let mut state = vec![0u8; n as usize];
         let mut stack: Vec<(u32, u32)> = Vec::new();
         let mut again = false;
-        for start in 0..n {
+        // Inputs (and the endpoints feeding them) first, so that conference totals are ready
+        // before the outputs that use them; outputs last.
+        let starts = (2 * self.nch..n)
+            .chain(self.nch..2 * self.nch)
+            .chain(0..self.nch);
+        for start in starts {
             if state[start as usize] != 0 || !self.exists(start) {
                 continue;
             }
@@ -290,7 +343,12 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
             continue;
         }
         let feed = if node < nch {
-            match p.channels.at(node).and_then(|c| c.output.as_ref()).map(|o| &o.source) {
+            match p
+                .channels
+                .at(node)
+                .and_then(|c| c.output.as_ref())
+                .map(|o| &o.source)
+            {
                 Some(OutSource::Feed(f)) => Some(*f),
                 _ => None,
             }
@@ -310,6 +368,22 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
                 e.insert(f);
             }
         }
+    }
+    // An endpoint transmitting another endpoint's datafeed gets a copy taken during the tick,
+    // since the application may overwrite the source frame before it reads this one.
+    let mut ep_copy: Vec<(u32, u32)> = Vec::new();
+    let loopbacks: Vec<u32> = p
+        .endpoints
+        .iter()
+        .filter(|(_, _, e)| {
+            matches!(e.tx_feed, Some(Datafeed::Endpoint(x)) if p.endpoints.contains(x.index, x.generation))
+        })
+        .map(|(slot, _, _)| slot)
+        .collect();
+    for slot in loopbacks {
+        let f = p.alloc_frame();
+        owned_frames.push(f);
+        ep_copy.push((slot, f));
     }
     let p: &Processor = p;
 
@@ -583,6 +657,15 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
         }
     }
     plan.totals = class_used.iter().filter(|&&u| u).count();
+    // Members of a computed total have their talk detection done in the total's pass.
+    let mut talk_in_total = vec![false; np as usize];
+    for (c, used) in class_used.iter().enumerate() {
+        if *used {
+            for &m in &classes[c] {
+                talk_in_total[m as usize] = true;
+            }
+        }
+    }
     plan.accs = vec![0; n_accs as usize * frame_len];
 
     let mut emitted_out = vec![false; nch as usize];
@@ -595,7 +678,10 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
                 OutSource::Silence => {}
                 OutSource::Feed(f) => {
                     let src = resolve(Some(*f), node);
-                    plan.steps.push(Step::Copy { src, dst: out.frame });
+                    plan.steps.push(Step::Copy {
+                        src,
+                        dst: out.frame,
+                    });
                 }
                 OutSource::Replay(pl) => {
                     plan.steps.push(Step::Play {
@@ -610,7 +696,11 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
                         let rout = p.channels.at(r).unwrap().output.as_ref().unwrap();
                         let ops = out_exprs.remove(&r).unwrap();
                         let rstage = rout.gain_q != GAIN_ONE || rout.agc.is_some();
-                        plan.output_ops += ops.iter().filter(|o| !matches!(o, Op::Total(_))).count();
+                        plan.output_ops +=
+                            ops.iter().filter(|o| !matches!(o, Op::Total(_))).count();
+                        if std::env::var("TUTTI_DEBUG_PLAN").is_ok() {
+                            eprintln!("out {r}: {ops:?}");
+                        }
                         match (rstage, ops.as_slice()) {
                             (false, [Op::Total(c), Op::Sub(f, GAIN_ONE)]) => {
                                 plan.steps.push(Step::MemberOut {
@@ -661,7 +751,9 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
                 });
             }
             if let Some(pid) = inp.participant {
-                if p.participants.at(pid.index).is_some_and(|x| x.heard_by > 0) {
+                if p.participants.at(pid.index).is_some_and(|x| x.heard_by > 0)
+                    && !talk_in_total[pid.index as usize]
+                {
                     plan.steps.push(Step::Talk {
                         part: pid.index,
                         frame: in_frame[slot as usize],
@@ -678,7 +770,7 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
         for &c in &pending_totals[i] {
             let start = plan.terms.len() as u32;
             for &m in &classes[c as usize] {
-                plan.terms.push((part_frame(m), canon[m as usize]));
+                plan.terms.push((part_frame(m), canon[m as usize], m));
             }
             plan.steps.push(Step::Total {
                 acc: class_acc[c as usize],
@@ -690,13 +782,23 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
 
     // Recorders read the final frames of this tick.
     for (slot, _, r) in p.recorders.iter() {
-        let a = resolve_final(r.feeds[0], p, &out_frame, nch);
+        let a = match r.input {
+            // A channel input's recorder reads the frame that enters the conferences.
+            Some(c) if p.channels.contains(c.index, c.generation) => in_frame[c.index as usize],
+            Some(_) => 0,
+            None => resolve_final(r.feeds[0], p, &out_frame, nch),
+        };
         let b = resolve_final(r.feeds[1], p, &out_frame, nch);
         plan.steps.push(Step::Record { rec: slot, a, b });
     }
     plan.ep_tx = vec![0; nep as usize];
     for (slot, _, e) in p.endpoints.iter() {
         plan.ep_tx[slot as usize] = resolve_final(e.tx_feed, p, &out_frame, nch);
+    }
+    for (slot, f) in ep_copy {
+        let src = plan.ep_tx[slot as usize];
+        plan.steps.push(Step::Copy { src, dst: f });
+        plan.ep_tx[slot as usize] = f;
     }
     let mut delays: Vec<(u32, u32)> = delay_frame.into_iter().collect();
     delays.sort_unstable();
@@ -725,6 +827,28 @@ fn resolve_final(feed: Option<Datafeed>, p: &Processor, out_frame: &[u32], _nch:
     }
 }
 
+/// Feeds one frame's energy to a participant's talk detector and raises its events.
+#[inline]
+fn talk(p: &mut Processor, part: u32, energy: u64) {
+    let Some(pt) = p.participants.at_mut(part) else {
+        return;
+    };
+    if let Some(change) = pt.talk.process_energy(energy) {
+        let channel = pt.channel;
+        let participant = ParticipantId::new(part, p.participants.generation_at(part));
+        p.push_event(match change {
+            TalkChange::Started => Event::TalkStarted {
+                channel,
+                participant,
+            },
+            TalkChange::Stopped => Event::TalkStopped {
+                channel,
+                participant,
+            },
+        });
+    }
+}
+
 impl Plan {
     /// Runs one tick. Allocates nothing.
     pub(crate) fn run(&mut self, p: &mut Processor) {
@@ -750,13 +874,12 @@ impl Plan {
         for &step in &self.steps {
             match step {
                 Step::EndpointIn { ep, frame } => {
-                    let dst = fr_mut(frame);
+                    // The application wrote the frame in place; a frame not written is silence.
                     let e = p.endpoints.at_mut(ep).expect("planned endpoint");
-                    if e.pending_valid {
-                        dst.copy_from_slice(&e.pending);
-                        e.pending_valid = false;
+                    if e.written {
+                        e.written = false;
                     } else {
-                        dst.fill(0);
+                        fr_mut(frame).fill(0);
                         e.missing += 1;
                     }
                 }
@@ -769,7 +892,7 @@ impl Plan {
                 } => {
                     let d = fr_mut(dst);
                     if gain == GAIN_ONE {
-                        d.copy_from_slice(fr(src));
+                        mix::copy(d, fr(src));
                     } else {
                         mix::scale_i16(d, fr(src), gain);
                     }
@@ -784,39 +907,26 @@ impl Plan {
                         }
                     }
                 }
-                Step::Talk { part, frame } => {
-                    let e = mix::energy(fr(frame));
-                    let pt = p.participants.at_mut(part).expect("planned participant");
-                    if let Some(change) = pt.talk.process_energy(e) {
-                        let channel = pt.channel;
-                        let participant =
-                            ParticipantId::new(part, p.participants.generation_at(part));
-                        p.push_event(match change {
-                            TalkChange::Started => Event::TalkStarted {
-                                channel,
-                                participant,
-                            },
-                            TalkChange::Stopped => Event::TalkStopped {
-                                channel,
-                                participant,
-                            },
-                        });
-                    }
-                }
+                Step::Talk { part, frame } => talk(p, part, mix::energy(fr(frame))),
                 Step::Total { acc: a, start, len } => {
                     let t = acc(a);
                     let terms = &self.terms[start as usize..(start + len) as usize];
-                    let (f0, g0) = terms[0];
-                    if g0 == GAIN_ONE {
-                        mix::widen(t, fr(f0));
-                    } else {
-                        mix::widen_scaled(t, fr(f0), g0);
-                    }
-                    for &(f, g) in &terms[1..] {
-                        if g == GAIN_ONE {
-                            mix::add_i16(t, fr(f));
-                        } else {
-                            mix::add_scaled(t, fr(f), g);
+                    for (k, &(f, g, part)) in terms.iter().enumerate() {
+                        let x = fr(f);
+                        let e = match (k == 0, g == GAIN_ONE) {
+                            (true, true) => mix::widen_energy(t, x),
+                            (false, true) => mix::add_i16_energy(t, x),
+                            (true, false) => {
+                                mix::widen_scaled(t, x, g);
+                                mix::energy(x)
+                            }
+                            (false, false) => {
+                                mix::add_scaled(t, x, g);
+                                mix::energy(x)
+                            }
+                        };
+                        if part != NONE {
+                            talk(p, part, e);
                         }
                     }
                 }
@@ -875,7 +985,7 @@ impl Plan {
                         mix::saturate(d, t);
                     }
                 }
-                Step::Copy { src, dst } => fr_mut(dst).copy_from_slice(fr(src)),
+                Step::Copy { src, dst } => mix::copy(fr_mut(dst), fr(src)),
                 Step::Play { player, dst } => p.play_frame(player, dst),
                 Step::OutStage {
                     ch,
@@ -899,7 +1009,7 @@ impl Plan {
                     }
                 }
                 Step::Record { rec, a, b } => p.record_frame(rec, a, b),
-                Step::Delay { src, dst } => fr_mut(dst).copy_from_slice(fr(src)),
+                Step::Delay { src, dst } => mix::copy(fr_mut(dst), fr(src)),
             }
         }
         let _ = ChannelId::new; // handles are rebuilt from slots where events need them

@@ -60,13 +60,17 @@ impl<T> Table<T> {
     }
 
     pub(crate) fn get_mut(&mut self, index: u32, generation: u32) -> Result<&mut T> {
-        let stale = self.stale(index, generation);
+        let kind = self.kind;
         match self.slots.get_mut(index as usize) {
             Some(Slot {
                 generation: g,
                 value: Some(v),
             }) if *g == generation => Ok(v),
-            _ => Err(stale),
+            _ => Err(Error::StaleHandle {
+                kind,
+                index,
+                generation,
+            }),
         }
     }
 
@@ -90,7 +94,9 @@ impl<T> Table<T> {
     /// Object at a slot index, whatever its generation (for plans built from live objects).
     #[inline]
     pub(crate) fn at(&self, index: u32) -> Option<&T> {
-        self.slots.get(index as usize).and_then(|s| s.value.as_ref())
+        self.slots
+            .get(index as usize)
+            .and_then(|s| s.value.as_ref())
     }
 
     #[inline]
@@ -113,9 +119,10 @@ impl<T> Table<T> {
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, u32, &T)> {
-        self.slots.iter().enumerate().filter_map(|(i, s)| {
-            s.value.as_ref().map(|v| (i as u32, s.generation, v))
-        })
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.value.as_ref().map(|v| (i as u32, s.generation, v)))
     }
 
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (u32, u32, &mut T)> {
@@ -138,7 +145,10 @@ mod tests {
         let (i2, g2) = t.insert("b");
         assert_eq!(i, i2);
         assert_ne!(g, g2);
-        assert!(matches!(t.get(i, g), Err(Error::StaleHandle { kind: "thing", .. })));
+        assert!(matches!(
+            t.get(i, g),
+            Err(Error::StaleHandle { kind: "thing", .. })
+        ));
         assert_eq!(*t.get(i2, g2).unwrap(), "b");
         assert!(t.remove(i, g).is_err());
         assert_eq!(t.len(), 1);
