@@ -20,7 +20,7 @@ deps:
 	@missing=""; \
 	command -v sox >/dev/null 2>&1 || missing="$$missing sox"; \
 	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
-	[ -f /usr/include/spandsp.h ] || missing="$$missing libspandsp-dev"; \
+	dpkg -s libspandsp-dev >/dev/null 2>&1 || [ -f /usr/include/spandsp.h ] || missing="$$missing libspandsp-dev"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing:$$missing"; \
