@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use tutti::{ChannelId, ChannelKind, Config, EndpointId, Processor};
 
-const K: usize = 9;
 const GAINS: [f32; 6] = [0.0, 0.0, -6.0, 3.5, -20.0, 12.0];
 
 fn q12(db: f32) -> i64 {
@@ -36,6 +35,7 @@ struct Model {
 }
 
 struct Rig {
+    k: usize,
     p: Processor,
     ch: Vec<ChannelId>,
     ep: Vec<EndpointId>,
@@ -44,7 +44,7 @@ struct Rig {
 }
 
 impl Rig {
-    fn new(rate: u32, frame_ms: u32) -> Rig {
+    fn new(rate: u32, frame_ms: u32, k: usize) -> Rig {
         let mut p = Processor::new(Config {
             sample_rate: rate,
             frame_ms,
@@ -52,7 +52,7 @@ impl Rig {
         .unwrap();
         let mut ch = Vec::new();
         let mut ep = Vec::new();
-        for _ in 0..K {
+        for _ in 0..k {
             let c = p.channel_create(ChannelKind::FullDuplex).unwrap();
             let e = p.endpoint_create().unwrap();
             p.channel_connect_input(c, p.endpoint_datafeed(e).unwrap())
@@ -63,10 +63,11 @@ impl Rig {
             ep.push(e);
         }
         Rig {
+            k,
             p,
             ch,
             ep,
-            m: vec![Model::default(); K],
+            m: vec![Model::default(); k],
             rng: 0x9E37_79B9_7F4A_7C15,
         }
     }
@@ -84,7 +85,8 @@ impl Rig {
     }
 
     fn act(&mut self, a: &Action) -> Result<(), TestCaseError> {
-        let (i, j) = (a.a % K, a.b % K);
+        let k = self.k;
+        let (i, j) = (a.a % k, a.b % k);
         let g = GAINS[a.g as usize % GAINS.len()];
         match a.kind % 11 {
             0 => {
@@ -130,8 +132,16 @@ impl Rig {
             6 | 7 => self.tick()?,
             8 => {
                 // A full mix-minus conference over a subset of channels, plus what is there.
-                let members: Vec<usize> = (0..K)
-                    .filter(|k| (a.b >> (k % 8)) & 1 == 1 || *k == i)
+                // Small rigs: a random subset; large rigs: nearly everyone, so that one class
+                // holds more than 64 inputs.
+                let members: Vec<usize> = (0..k)
+                    .filter(|&n| {
+                        if k > 64 {
+                            (n + a.b) % 11 != 0 || n == i
+                        } else {
+                            (a.b >> (n % 8)) & 1 == 1 || n == i
+                        }
+                    })
                     .collect();
                 for &o in &members {
                     if !self.m[o].started {
@@ -186,7 +196,8 @@ impl Rig {
 
     fn tick(&mut self) -> Result<(), TestCaseError> {
         let l = self.p.frame_len();
-        let mut inputs = vec![vec![0i16; l]; K];
+        let k = self.k;
+        let mut inputs = vec![vec![0i16; l]; k];
         for input in inputs.iter_mut() {
             let scale = match self.rand() % 4 {
                 0 => 0,
@@ -202,20 +213,20 @@ impl Rig {
                 };
             }
         }
-        for k in 0..K {
-            self.p.endpoint_write(self.ep[k], &inputs[k]).unwrap();
+        for n in 0..k {
+            self.p.endpoint_write(self.ep[n], &inputs[n]).unwrap();
         }
         self.p.tick();
-        let entered: Vec<Vec<i64>> = (0..K)
-            .map(|k| {
-                inputs[k]
+        let entered: Vec<Vec<i64>> = (0..k)
+            .map(|n| {
+                inputs[n]
                     .iter()
-                    .map(|&x| sat(term(x as i64, self.m[k].in_gain)) as i64)
+                    .map(|&x| sat(term(x as i64, self.m[n].in_gain)) as i64)
                     .collect()
             })
             .collect();
         let mut out = vec![0i16; l];
-        for o in 0..K {
+        for o in 0..k {
             self.p.endpoint_read(self.ep[o], &mut out).unwrap();
             for n in 0..l {
                 let want = if self.m[o].started {
@@ -248,7 +259,12 @@ struct Action {
 }
 
 fn action() -> impl Strategy<Value = Action> {
-    (0u8..11, 0usize..K, 0usize..256, 0u8..12).prop_map(|(kind, a, b, g)| Action { kind, a, b, g })
+    (0u8..11, 0usize..1000, 0usize..256, 0u8..12).prop_map(|(kind, a, b, g)| Action {
+        kind,
+        a,
+        b,
+        g,
+    })
 }
 
 proptest! {
@@ -256,7 +272,23 @@ proptest! {
 
     #[test]
     fn every_output_equals_the_naive_mix(actions in prop::collection::vec(action(), 1..60), rate in prop::sample::select(vec![8000u32, 16000, 48000]), ten in any::<bool>()) {
-        let mut rig = Rig::new(rate, if ten { 10 } else { 20 });
+        let mut rig = Rig::new(rate, if ten { 10 } else { 20 }, 9);
+        for a in &actions {
+            rig.act(a)?;
+        }
+        rig.tick()?;
+        rig.tick()?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Large conferences take the planner's word-at-a-time path; the same oracle applies.
+    #[test]
+    fn large_conferences_equal_the_naive_mix(actions in prop::collection::vec(action(), 1..40)) {
+        let mut rig = Rig::new(8000, 10, 80);
+        rig.act(&Action { kind: 8, a: 0, b: 3, g: 0 })?;
         for a in &actions {
             rig.act(a)?;
         }

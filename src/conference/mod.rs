@@ -215,12 +215,24 @@ impl Conference {
                 p.channel_set_output_agc(out, o.out_agc)?;
             }
         }
-        for other in &self.parties {
-            if let Some(g) = Self::hears(&party, other) {
-                p.conf_prim_add(party.output.unwrap(), other.input.unwrap(), g)?;
-            }
-            if let Some(g) = Self::hears(other, &party) {
-                p.conf_prim_add(other.output.unwrap(), party.input.unwrap(), g)?;
+        // What the new party hears, and who hears the new party, in two batched calls.
+        let heard: Vec<(ChannelId, f32)> = self
+            .parties
+            .iter()
+            .filter_map(|other| Some((other.input?, Self::hears(&party, other)?)))
+            .collect();
+        if let (Some(out), false) = (party.output, heard.is_empty()) {
+            p.conf_prim_add_inputs(out, &heard)?;
+        }
+        if let Some(inp) = party.input {
+            let listeners: Vec<ChannelId> = self
+                .parties
+                .iter()
+                .filter(|other| Self::hears(other, &party).is_some())
+                .filter_map(|other| other.output)
+                .collect();
+            if !listeners.is_empty() {
+                p.conf_prim_add_to_outputs(&listeners, inp, party.gain_db)?;
             }
         }
         let id = party.id;

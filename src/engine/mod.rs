@@ -27,7 +27,9 @@ use crate::{Error, Result};
 use bitset::BitSet;
 use table::Table;
 
-pub use io::{RecordOptions, ReplayOptions};
+pub use io::{
+    IoService, PreparedRecording, PreparedReplay, RecordOptions, RecordTarget, ReplayOptions,
+};
 
 macro_rules! handle {
     ($(#[$m:meta])* $name:ident, $kind:literal) => {
@@ -972,13 +974,82 @@ impl Processor {
     ) -> Result<ParticipantId> {
         let g = check_gain_db("gain_db", gain_db)?;
         let pid = self.conf_prim_participant(in_ch)?;
-        let slot = pid.index;
+        self.add_to_set(out_ch, pid.index, g)?;
+        self.dirty = true;
+        Ok(pid)
+    }
+
+    /// Adds several attached inputs, each with its gain (dB), to one conference output's set.
+    /// Everything is checked before anything changes: on error the set is as it was.
+    pub fn conf_prim_add_inputs(
+        &mut self,
+        out_ch: ChannelId,
+        inputs: &[(ChannelId, f32)],
+    ) -> Result<()> {
+        let mut slots = Vec::with_capacity(inputs.len());
+        let mut sum = 0i64;
+        for &(in_ch, gain_db) in inputs {
+            let g = check_gain_db("gain_db", gain_db)?;
+            slots.push((self.conf_prim_participant(in_ch)?.index, g));
+            sum += g as i64;
+        }
+        match &self.output(out_ch)?.source {
+            OutSource::Conference(conf) => Self::check_range(out_ch, conf.gain_sum + sum)?,
+            _ => return Err(Self::not_conference(out_ch)),
+        }
+        for (slot, g) in slots {
+            self.add_to_set(out_ch, slot, g)?;
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Adds one attached input, with a gain (dB), to several conference outputs' sets.
+    /// Everything is checked before anything changes: on error no set is changed.
+    pub fn conf_prim_add_to_outputs(
+        &mut self,
+        outputs: &[ChannelId],
+        in_ch: ChannelId,
+        gain_db: f32,
+    ) -> Result<ParticipantId> {
+        let g = check_gain_db("gain_db", gain_db)?;
+        let pid = self.conf_prim_participant(in_ch)?;
+        for &out_ch in outputs {
+            match &self.output(out_ch)?.source {
+                OutSource::Conference(conf) => Self::check_range(out_ch, conf.gain_sum + g as i64)?,
+                _ => return Err(Self::not_conference(out_ch)),
+            }
+        }
+        for &out_ch in outputs {
+            self.add_to_set(out_ch, pid.index, g)?;
+        }
+        self.dirty = true;
+        Ok(pid)
+    }
+
+    fn not_conference(out_ch: ChannelId) -> Error {
+        Error::state(
+            out_ch.to_string(),
+            "output is not a conference (call conf_prim_start first)",
+        )
+    }
+
+    /// Every term is at most 8 * g in magnitude (32768 * g / 4096): the sum of an output's
+    /// gains bounds its accumulator, which must fit in i32.
+    fn check_range(out_ch: ChannelId, gain_sum: i64) -> Result<()> {
+        if gain_sum * 8 >= i32::MAX as i64 {
+            return Err(Error::Capacity(format!(
+                "{out_ch}: the gains of its conference inputs would exceed the mixer's range \
+                 (at most 65535 inputs at 0 dB)"
+            )));
+        }
+        Ok(())
+    }
+
+    fn add_to_set(&mut self, out_ch: ChannelId, slot: u32, g: i32) -> Result<()> {
         let out = self.output_mut(out_ch)?;
         let OutSource::Conference(conf) = &mut out.source else {
-            return Err(Error::state(
-                out_ch.to_string(),
-                "output is not a conference (call conf_prim_start first)",
-            ));
+            return Err(Self::not_conference(out_ch));
         };
         let old = if conf.set.contains(slot) {
             Some(gain_of(&conf.gains, slot))
@@ -986,15 +1057,11 @@ impl Processor {
             None
         };
         let new_sum = conf.gain_sum - old.unwrap_or(0) as i64 + g as i64;
-        // Every term is at most 8 * g in magnitude (32768 * g / 4096); the sum must fit in i32.
-        if new_sum * 8 >= i32::MAX as i64 {
-            return Err(Error::Capacity(format!(
-                "{out_ch}: the gains of its conference inputs would exceed the mixer's range \
-                 (at most 65535 inputs at 0 dB)"
-            )));
-        }
+        Self::check_range(out_ch, new_sum)?;
         conf.gain_sum = new_sum;
-        take_gain(&mut conf.gains, slot);
+        if old.is_some() {
+            take_gain(&mut conf.gains, slot);
+        }
         if g != GAIN_ONE {
             let pos = conf.gains.partition_point(|&(s, _)| s < slot);
             conf.gains.insert(pos, (slot, g));
@@ -1003,8 +1070,7 @@ impl Processor {
             conf.set.insert(slot);
             self.participants.at_mut(slot).expect("attached").heard_by += 1;
         }
-        self.dirty = true;
-        Ok(pid)
+        Ok(())
     }
 
     /// Removes an input from a conference output's set.

@@ -130,6 +130,9 @@ struct Graph<'a> {
     p: &'a Processor,
     nch: u32,
     delayed: Vec<bool>,
+    /// Participants whose input node is finished in the current search, by slot: a
+    /// conference output skips them a word at a time.
+    part_done: Vec<u64>,
 }
 
 impl Graph<'_> {
@@ -167,11 +170,13 @@ impl Graph<'_> {
                 }
                 OutSource::Conference(conf) => {
                     let words = conf.set.words();
+                    let done = |w: usize| self.part_done.get(w).copied().unwrap_or(0);
                     let mut w = (cursor / 64) as usize;
                     if w >= words.len() {
                         return None;
                     }
-                    let mut bits = words[w] & (!0u64).checked_shl(cursor % 64).unwrap_or(0);
+                    let mut bits =
+                        words[w] & !done(w) & (!0u64).checked_shl(cursor % 64).unwrap_or(0);
                     loop {
                         if bits != 0 {
                             let slot = w as u32 * 64 + bits.trailing_zeros();
@@ -182,7 +187,7 @@ impl Graph<'_> {
                         if w >= words.len() {
                             return None;
                         }
-                        bits = words[w];
+                        bits = words[w] & !done(w);
                     }
                 }
                 _ => None,
@@ -216,6 +221,7 @@ impl Graph<'_> {
     /// Post-order of all nodes; marks delayed consumers. Returns true when it must run again.
     fn order(&mut self, n: u32, post: &mut Vec<u32>) -> bool {
         post.clear();
+        self.part_done = vec![0; self.p.participants.capacity_slots().div_ceil(64)];
         let mut state = vec![0u8; n as usize];
         let mut stack: Vec<(u32, u32)> = Vec::new();
         let mut again = false;
@@ -254,6 +260,17 @@ impl Graph<'_> {
                         state[node as usize] = 2;
                         post.push(node);
                         stack.pop();
+                        if node >= self.nch && node < 2 * self.nch {
+                            let pid = self
+                                .p
+                                .channels
+                                .at(node - self.nch)
+                                .and_then(|c| c.input.as_ref())
+                                .and_then(|i| i.participant);
+                            if let Some(pid) = pid {
+                                self.part_done[pid.index as usize / 64] |= 1 << (pid.index % 64);
+                            }
+                        }
                     }
                 }
             }
@@ -312,6 +329,7 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
         p,
         nch,
         delayed: vec![false; n as usize],
+        part_done: Vec::new(),
     };
     let mut post = Vec::new();
     while g.order(n, &mut post) {}
@@ -584,19 +602,94 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
     // Output expressions first (they decide which totals are used).
     let mut cnt = vec![0u32; classes.len()];
     let mut touched: Vec<u32> = Vec::new();
+    // A group of identical outputs is computed at the earliest position of its members.
+    let mut group_pos = vec![NONE; nch as usize];
+    for &o in &conf_outs {
+        let r = rep[o as usize] as usize;
+        group_pos[r] = group_pos[r].min(pos[o as usize]);
+    }
+    // Word bitsets of the large classes, for outputs that hear most of one class.
+    let class_bits: Vec<Option<Vec<u64>>> = classes
+        .iter()
+        .map(|members| {
+            (members.len() >= 64).then(|| {
+                let mut b = vec![0u64; (np as usize).div_ceil(64)];
+                for &m in members {
+                    b[m as usize / 64] |= 1 << (m % 64);
+                }
+                b
+            })
+        })
+        .collect();
+    // Members of each class whose most common gain is not unity (usually none).
+    let class_odd: Vec<Vec<u32>> = classes
+        .iter()
+        .map(|members| {
+            members
+                .iter()
+                .copied()
+                .filter(|&m| canon[m as usize] != GAIN_ONE)
+                .collect()
+        })
+        .collect();
     for &o in &conf_outs {
         if rep[o as usize] != o {
             continue;
         }
-        // The group is computed at the earliest position of its members.
-        let opos = conf_outs
-            .iter()
-            .filter(|&&x| rep[x as usize] == o)
-            .map(|&x| pos[x as usize])
-            .min()
-            .unwrap();
+        let opos = group_pos[o as usize];
         let conf = conf_of(o);
         let gain_in = |s: u32| super::gain_of(&conf.gains, s);
+        // Fast path: the set lies within one large, ready class: total minus what it lacks,
+        // found a word at a time.
+        if let Some(first) = conf.set.iter().next() {
+            let c = class_of[first as usize];
+            if c != NONE && class_ready[c as usize] < opos {
+                if let Some(cb) = &class_bits[c as usize] {
+                    let words = conf.set.words();
+                    let inside = words
+                        .iter()
+                        .enumerate()
+                        .all(|(w, &bits)| bits & !cb.get(w).copied().unwrap_or(0) == 0);
+                    let have = conf.set.len();
+                    let missing = classes[c as usize].len() - have;
+                    let mut diffs: Vec<u32> = conf
+                        .gains
+                        .iter()
+                        .filter(|&&(s, g)| g != canon[s as usize])
+                        .map(|&(s, _)| s)
+                        .collect();
+                    for &m in &class_odd[c as usize] {
+                        if conf.set.contains(m)
+                            && gain_in(m) != canon[m as usize]
+                            && !diffs.contains(&m)
+                        {
+                            diffs.push(m);
+                        }
+                    }
+                    if inside && 1 + missing + 2 * diffs.len() < have {
+                        class_used[c as usize] = true;
+                        let mut ops = vec![Op::Total(c)];
+                        let mut subs = Vec::new();
+                        for &m in &diffs {
+                            let f = part_frame(m);
+                            subs.push(Op::Sub(f, canon[m as usize]));
+                            ops.push(Op::Add(f, gain_in(m)));
+                        }
+                        for (w, &cw) in cb.iter().enumerate() {
+                            let mut lack = cw & !words.get(w).copied().unwrap_or(0);
+                            while lack != 0 {
+                                let m = w as u32 * 64 + lack.trailing_zeros();
+                                lack &= lack - 1;
+                                subs.push(Op::Sub(part_frame(m), canon[m as usize]));
+                            }
+                        }
+                        ops.extend(subs);
+                        out_exprs.insert(o, ops);
+                        continue;
+                    }
+                }
+            }
+        }
         let mut ops = Vec::new();
         let mut singles = Vec::new();
         touched.clear();
