@@ -100,6 +100,18 @@ fn tick_allocates_nothing() {
         } else {
             PartyOptions::default()
         };
+        if k < 3 {
+            // Tone detection with suppression (and a lookahead on one of them).
+            p.listen_for(
+                ch,
+                &tutti::engine::ToneSet::all(),
+                tutti::engine::ListenOptions {
+                    suppress: true,
+                    suppression_lookahead_ms: 20 * k as u32,
+                },
+            )
+            .unwrap();
+        }
         parties.push(conf.add_party(&mut p, ch, ch, opts).unwrap());
         eps.push(ep);
         talkers.push(SpeechLike::new(rate, k, -20.0));
@@ -136,9 +148,24 @@ fn tick_allocates_nothing() {
     )
     .unwrap();
 
+    // A tone generator keying digits into the conference.
+    let keys = p.channel_create(ChannelKind::FullDuplex).unwrap();
+    p.channel_output_tones(
+        keys,
+        tutti::engine::ToneSource::dtmf(rate, "0123456789*#", Default::default()).unwrap(),
+    )
+    .unwrap();
+    let keyer = p.channel_create(ChannelKind::InputOnly).unwrap();
+    p.channel_connect_input(keyer, p.channel_datafeed(keys).unwrap())
+        .unwrap();
+    p.listen_for(keyer, &tutti::engine::ToneSet::dtmf(), Default::default())
+        .unwrap();
+    conf.add_background(&mut p, keyer, 0.0).unwrap();
+
     let mut frames: Vec<Vec<i16>> = vec![vec![0; l]; eps.len()];
     let mut out = vec![0i16; l];
     let mut talk_events = 0;
+    let mut tone_events = 0;
     p.commit();
     let start = ALLOCS.load(Ordering::Relaxed);
     for t in 0..1000u32 {
@@ -159,8 +186,10 @@ fn tick_allocates_nothing() {
             p.service_io();
         }
         while let Some(e) = p.poll_event() {
-            if matches!(e.event, tutti::Event::TalkStarted { .. }) {
-                talk_events += 1;
+            match e.event {
+                tutti::Event::TalkStarted { .. } => talk_events += 1,
+                tutti::Event::Tone { .. } => tone_events += 1,
+                _ => {}
             }
         }
     }
@@ -171,6 +200,7 @@ fn tick_allocates_nothing() {
     );
     // The scenario really ran: talkers were detected, the recorder got every frame.
     assert!(talk_events > 50, "talk events: {talk_events}");
+    assert!(tone_events >= 24, "tone events: {tone_events}");
     let s = p.stats();
     assert_eq!(s.ticks, 1000);
     assert_eq!(s.recorder_dropped_frames, 0);

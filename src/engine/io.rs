@@ -1,14 +1,22 @@
 //! Recorders and players: the tick-side halves (lock-free rings) and the I/O-side halves
 //! (WAV files) that the caller services outside `tick()`.
+//!
+//! The I/O-side halves live in an `IoHub` inside the processor, serviced by
+//! [`Processor::service_io`], until [`Processor::detach_io`] moves them into an [`IoService`]
+//! that another thread services; recorders and players started after that are handed to the
+//! service through a channel. Files can also be opened (and replays read ahead) on any thread
+//! with [`PreparedRecording`] and [`PreparedReplay`], so that the thread running the processor
+//! never waits for a disk.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crossbeam_channel::{Receiver, Sender};
 use ringbuf::traits::{Consumer, Observer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 
-use super::{ChannelId, Datafeed, Event, OutSource, PlayerId, Processor, RecorderId};
+use super::{ChannelId, Config, Datafeed, Event, OutSource, PlayerId, Processor, RecorderId};
 use crate::dsp::level::{check_gain_db, GAIN_ONE};
 use crate::media::wav::{WavFileWriter, WavReader};
 use crate::{Error, Result};
@@ -99,55 +107,149 @@ struct PlayerIo {
     scratch: Vec<i16>,
 }
 
+impl PlayerIo {
+    /// Reads the file ahead into the ring until it is full, the file ends or reading fails.
+    fn fill(&mut self, events: &mut Vec<Event>) {
+        let p = self;
+        if p.shared.done.load(Ordering::Acquire) {
+            return;
+        }
+        loop {
+            let room = p.prod.vacant_len();
+            if room == 0 {
+                break;
+            }
+            let n = room.min(p.scratch.len());
+            match p.reader.read(&mut p.scratch[..n]) {
+                Ok(0) => {
+                    if p.looping && p.reader.source_frames() > 0 {
+                        if let Err(e) = p.reader.rewind() {
+                            events.push(Event::ReplayError {
+                                player: p.id,
+                                message: e.to_string(),
+                            });
+                            p.shared.done.store(true, Ordering::Release);
+                            break;
+                        }
+                    } else {
+                        p.shared.done.store(true, Ordering::Release);
+                        break;
+                    }
+                }
+                Ok(k) => {
+                    p.prod.push_slice(&p.scratch[..k]);
+                }
+                Err(e) => {
+                    events.push(Event::ReplayError {
+                        player: p.id,
+                        message: e.to_string(),
+                    });
+                    p.shared.done.store(true, Ordering::Release);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The I/O-side half of a new recorder or player, on its way to a detached [`IoService`].
+enum IoItem {
+    Recorder(Box<RecorderIo>),
+    Player(Box<PlayerIo>),
+}
+
 /// The I/O-side halves of all recorders and players of a processor.
 #[derive(Default)]
 pub(crate) struct IoHub {
     recorders: Vec<RecorderIo>,
     players: Vec<PlayerIo>,
+    /// Set while the halves are serviced elsewhere (see [`Processor::detach_io`]).
+    outbox: Option<Sender<IoItem>>,
+}
+
+/// The file side of a processor's recorders and players, detached with
+/// [`Processor::detach_io`] so that another thread can service it with [`IoService::service`].
+/// Recorders and players started on the processor after detaching are handed to it through a
+/// channel. Give it back with [`Processor::attach_io`].
+pub struct IoService {
+    hub: IoHub,
+    inbox: Receiver<IoItem>,
+}
+
+impl std::fmt::Debug for IoService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IoService")
+            .field("recorders", &self.hub.recorders.len())
+            .field("players", &self.hub.players.len())
+            .finish()
+    }
+}
+
+impl IoService {
+    /// Takes in new recorders and players, writes queued recorder frames, finalises stopped
+    /// recordings and reads replays ahead. Events to raise are appended to `events`.
+    pub fn service(&mut self, events: &mut Vec<Event>) {
+        self.take_new();
+        self.hub.service(events);
+    }
+
+    fn take_new(&mut self) {
+        while let Ok(item) = self.inbox.try_recv() {
+            match item {
+                IoItem::Recorder(r) => self.hub.recorders.push(*r),
+                IoItem::Player(p) => self.hub.players.push(*p),
+            }
+        }
+    }
+
+    /// Recordings whose file is still open.
+    pub fn open_recordings(&self) -> usize {
+        self.hub.recorders.len() + self.inbox.len()
+    }
+
+    /// Samples queued in recorder rings and not yet written.
+    pub fn queued_samples(&self) -> usize {
+        self.hub
+            .recorders
+            .iter()
+            .map(|r| r.cons.occupied_len())
+            .sum()
+    }
 }
 
 impl IoHub {
+    fn add_recorder(&mut self, r: RecorderIo) {
+        let r = match &self.outbox {
+            Some(tx) => match tx.send(IoItem::Recorder(Box::new(r))) {
+                Ok(()) => return,
+                Err(e) => match e.into_inner() {
+                    IoItem::Recorder(r) => *r,
+                    IoItem::Player(_) => unreachable!("sent a recorder"),
+                },
+            },
+            None => r,
+        };
+        self.recorders.push(r);
+    }
+
+    fn add_player(&mut self, p: PlayerIo) {
+        let p = match &self.outbox {
+            Some(tx) => match tx.send(IoItem::Player(Box::new(p))) {
+                Ok(()) => return,
+                Err(e) => match e.into_inner() {
+                    IoItem::Player(p) => *p,
+                    IoItem::Recorder(_) => unreachable!("sent a player"),
+                },
+            },
+            None => p,
+        };
+        self.players.push(p);
+    }
+
     /// Moves data between the rings and the files. Returns the events to raise.
     fn service(&mut self, events: &mut Vec<Event>) {
         for p in self.players.iter_mut() {
-            if p.shared.done.load(Ordering::Acquire) {
-                continue;
-            }
-            loop {
-                let room = p.prod.vacant_len();
-                if room == 0 {
-                    break;
-                }
-                let n = room.min(p.scratch.len());
-                match p.reader.read(&mut p.scratch[..n]) {
-                    Ok(0) => {
-                        if p.looping && p.reader.source_frames() > 0 {
-                            if let Err(e) = p.reader.rewind() {
-                                events.push(Event::ReplayError {
-                                    player: p.id,
-                                    message: e.to_string(),
-                                });
-                                p.shared.done.store(true, Ordering::Release);
-                                break;
-                            }
-                        } else {
-                            p.shared.done.store(true, Ordering::Release);
-                            break;
-                        }
-                    }
-                    Ok(k) => {
-                        p.prod.push_slice(&p.scratch[..k]);
-                    }
-                    Err(e) => {
-                        events.push(Event::ReplayError {
-                            player: p.id,
-                            message: e.to_string(),
-                        });
-                        p.shared.done.store(true, Ordering::Release);
-                        break;
-                    }
-                }
-            }
+            p.fill(events);
         }
         // Players whose engine side is gone hold only the strong count of this side.
         self.players
@@ -196,6 +298,145 @@ impl IoHub {
     }
 }
 
+/// What a recording records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordTarget {
+    /// One datafeed, to a mono file.
+    Feed(Datafeed),
+    /// Two datafeeds, to a stereo file (left, right).
+    Stereo(Datafeed, Datafeed),
+    /// What enters the conferences through a channel's input (see
+    /// [`Processor::record_input`]), to a mono file.
+    Input(ChannelId),
+}
+
+impl RecordTarget {
+    /// Channels of the file: 2 for [`RecordTarget::Stereo`], otherwise 1.
+    pub fn channels(&self) -> u16 {
+        match self {
+            RecordTarget::Stereo(..) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A recording whose WAV file is created and whose queue is allocated, ready to be attached to
+/// a processor with [`Processor::record_prepared`]. Preparing does the file system work, so it
+/// can be done on any thread while another thread runs the processor.
+pub struct PreparedRecording {
+    config: Config,
+    channels: u16,
+    writer: WavFileWriter,
+    prod: HeapProd<i16>,
+    cons: HeapCons<i16>,
+    cap: usize,
+}
+
+impl std::fmt::Debug for PreparedRecording {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedRecording")
+            .field("path", &self.writer.path())
+            .field("channels", &self.channels)
+            .finish()
+    }
+}
+
+impl PreparedRecording {
+    /// Creates the WAV file (`channels`: 1 or 2, at the configuration's rate) and the queue.
+    pub fn new(
+        config: Config,
+        path: impl AsRef<Path>,
+        channels: u16,
+        options: RecordOptions,
+    ) -> Result<Self> {
+        config.validate()?;
+        if !(1..=2).contains(&channels) {
+            return Err(Error::arg(
+                "channels",
+                format!("{channels}: must be 1 or 2"),
+            ));
+        }
+        if options.queue_ms < 2 * config.frame_ms || options.queue_ms > MAX_QUEUE_MS {
+            return Err(Error::arg(
+                "queue_ms",
+                format!(
+                    "{} ms: must hold at least two frames ({} ms) and at most {MAX_QUEUE_MS} ms",
+                    options.queue_ms,
+                    2 * config.frame_ms
+                ),
+            ));
+        }
+        let writer = WavFileWriter::create(path, config.sample_rate, channels)?;
+        let cap =
+            (config.sample_rate as usize * options.queue_ms as usize / 1000) * channels as usize;
+        let (prod, cons) = HeapRb::<i16>::new(cap).split();
+        Ok(PreparedRecording {
+            config,
+            channels,
+            writer,
+            prod,
+            cons,
+            cap,
+        })
+    }
+}
+
+/// A replay whose file is open and read ahead, ready to be attached to a channel output with
+/// [`Processor::replay_prepared`]. Preparing does the file system work, so it can be done on any
+/// thread while another thread runs the processor.
+pub struct PreparedReplay {
+    config: Config,
+    io: PlayerIo,
+    cons: HeapCons<i16>,
+    gain_q: i32,
+    events: Vec<Event>,
+}
+
+impl std::fmt::Debug for PreparedReplay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedReplay")
+            .field("path", &self.io.reader.path())
+            .field("buffered", &self.cons.occupied_len())
+            .finish()
+    }
+}
+
+impl PreparedReplay {
+    /// Opens the file (converted to the configuration's rate) and reads it ahead.
+    pub fn new(config: Config, path: impl AsRef<Path>, options: ReplayOptions) -> Result<Self> {
+        config.validate()?;
+        let gain_q = check_gain_db("gain_db", options.gain_db)?;
+        if options.buffer_ms > MAX_QUEUE_MS {
+            return Err(Error::arg(
+                "buffer_ms",
+                format!("{} ms is more than {MAX_QUEUE_MS} ms", options.buffer_ms),
+            ));
+        }
+        let reader = WavReader::open(path, config.sample_rate)?;
+        let cap = (config.sample_rate as usize * options.buffer_ms.max(100) as usize / 1000)
+            .max(2 * config.frame_len());
+        let (prod, cons) = HeapRb::<i16>::new(cap).split();
+        let mut io = PlayerIo {
+            id: PlayerId::new(u32::MAX, 0),
+            reader,
+            prod,
+            looping: options.looping,
+            shared: Arc::new(Shared::default()),
+            scratch: vec![0; cap.min(8192)],
+        };
+        // Read ahead now so the first ticks have audio.
+        let mut events = Vec::new();
+        io.fill(&mut events);
+        Ok(PreparedReplay {
+            config,
+            io,
+            cons,
+            gain_q,
+            events,
+        })
+    }
+}
+
 impl Processor {
     pub(super) fn record_feeds(
         &mut self,
@@ -204,7 +445,13 @@ impl Processor {
         path: &Path,
         options: RecordOptions,
     ) -> Result<RecorderId> {
-        self.start_recorder(feeds, None, channels, path, options)
+        let target = match feeds {
+            [Some(a), Some(b)] if channels == 2 => RecordTarget::Stereo(a, b),
+            [Some(a), _] => RecordTarget::Feed(a),
+            _ => return Err(Error::arg("feeds", "no datafeed to record")),
+        };
+        let prepared = PreparedRecording::new(self.config, path, channels, options)?;
+        self.record_prepared(target, prepared)
     }
 
     /// Starts recording what enters the conferences through a channel's input: the audio of
@@ -219,31 +466,57 @@ impl Processor {
         options: RecordOptions,
     ) -> Result<RecorderId> {
         self.input(ch)?;
-        self.start_recorder([None, None], Some(ch), 1, path.as_ref(), options)
+        let prepared = PreparedRecording::new(self.config, path, 1, options)?;
+        self.record_prepared(RecordTarget::Input(ch), prepared)
     }
 
-    fn start_recorder(
+    /// Starts a recording prepared with [`PreparedRecording::new`] (on any thread). The
+    /// preparation's configuration and channel count must match the processor and the target.
+    /// On error the prepared file is finalised empty.
+    pub fn record_prepared(
         &mut self,
-        feeds: [Option<Datafeed>; 2],
-        input: Option<ChannelId>,
-        channels: u16,
-        path: &Path,
-        options: RecordOptions,
+        target: RecordTarget,
+        prepared: PreparedRecording,
     ) -> Result<RecorderId> {
-        if options.queue_ms < 2 * self.config.frame_ms || options.queue_ms > MAX_QUEUE_MS {
+        if prepared.config != self.config {
             return Err(Error::arg(
-                "queue_ms",
+                "prepared",
+                "the recording was prepared for another processor configuration",
+            ));
+        }
+        if prepared.channels != target.channels() {
+            return Err(Error::arg(
+                "prepared",
                 format!(
-                    "{} ms: must hold at least two frames ({} ms) and at most {MAX_QUEUE_MS} ms",
-                    options.queue_ms,
-                    2 * self.config.frame_ms
+                    "the recording was prepared with {} channels, the target has {}",
+                    prepared.channels,
+                    target.channels()
                 ),
             ));
         }
-        let writer = WavFileWriter::create(path, self.config.sample_rate, channels)?;
-        let cap = (self.config.sample_rate as usize * options.queue_ms as usize / 1000)
-            * channels as usize;
-        let (prod, cons) = HeapRb::<i16>::new(cap).split();
+        let (feeds, input) = match target {
+            RecordTarget::Feed(f) => {
+                self.check_feed(f)?;
+                ([Some(f), None], None)
+            }
+            RecordTarget::Stereo(a, b) => {
+                self.check_feed(a)?;
+                self.check_feed(b)?;
+                ([Some(a), Some(b)], None)
+            }
+            RecordTarget::Input(ch) => {
+                self.input(ch)?;
+                ([None, None], Some(ch))
+            }
+        };
+        let PreparedRecording {
+            channels,
+            writer,
+            prod,
+            cons,
+            cap,
+            ..
+        } = prepared;
         let shared = Arc::new(Shared::default());
         let (i, g) = self.recorders.insert(RecorderObj {
             feeds,
@@ -256,7 +529,7 @@ impl Processor {
             shared: shared.clone(),
         });
         let id = RecorderId::new(i, g);
-        self.io.recorders.push(RecorderIo {
+        self.io.add_recorder(RecorderIo {
             id,
             cons,
             writer: Some(writer),
@@ -287,48 +560,71 @@ impl Processor {
         path: &Path,
         options: ReplayOptions,
     ) -> Result<PlayerId> {
-        let gain_q = check_gain_db("gain_db", options.gain_db)?;
-        if options.buffer_ms > MAX_QUEUE_MS {
+        let prepared = PreparedReplay::new(self.config, path, options)?;
+        self.attach_player(ch, prepared)
+    }
+
+    fn attach_player(&mut self, ch: ChannelId, prepared: PreparedReplay) -> Result<PlayerId> {
+        if prepared.config != self.config {
             return Err(Error::arg(
-                "buffer_ms",
-                format!("{} ms is more than {MAX_QUEUE_MS} ms", options.buffer_ms),
+                "prepared",
+                "the replay was prepared for another processor configuration",
             ));
         }
-        let reader = WavReader::open(path, self.config.sample_rate)?;
-        let cap = (self.config.sample_rate as usize * options.buffer_ms.max(100) as usize / 1000)
-            .max(2 * self.frame_len);
-        let (prod, cons) = HeapRb::<i16>::new(cap).split();
-        let shared = Arc::new(Shared::default());
+        let PreparedReplay {
+            mut io,
+            cons,
+            gain_q,
+            events,
+            ..
+        } = prepared;
         let (i, g) = self.players.insert(PlayerObj {
             channel: ch,
             cons,
             gain_q,
             finished: false,
             underrun: false,
-            shared: shared.clone(),
+            shared: io.shared.clone(),
         });
         let id = PlayerId::new(i, g);
-        let mut io = PlayerIo {
-            id,
-            reader,
-            prod,
-            looping: options.looping,
-            shared,
-            scratch: vec![0; cap.min(8192)],
-        };
-        // Read ahead now so the first ticks have audio.
-        let mut events = Vec::new();
-        let mut hub = IoHub::default();
-        hub.players.push(io);
-        hub.service(&mut events);
-        if let Some(p) = hub.players.pop() {
-            io = p;
-            self.io.players.push(io);
+        io.id = id;
+        if !io.shared.done.load(Ordering::Acquire) {
+            self.io.add_player(io);
         }
         for e in events {
+            let e = match e {
+                Event::ReplayError { message, .. } => Event::ReplayError {
+                    player: id,
+                    message,
+                },
+                other => other,
+            };
             self.push_event(e);
         }
         Ok(id)
+    }
+
+    /// Starts a replay prepared with [`PreparedReplay::new`] (on any thread) on a channel's
+    /// output, like [`Self::replay`].
+    pub fn replay_prepared(&mut self, ch: ChannelId, prepared: PreparedReplay) -> Result<PlayerId> {
+        let previous = match self.output(ch)?.source {
+            OutSource::Conference(_) => {
+                return Err(Error::state(
+                    ch.to_string(),
+                    "output is a conference; stop it with conf_prim_stop first",
+                ))
+            }
+            OutSource::Replay(p) => Some(p),
+            _ => None,
+        };
+        let p = self.attach_player(ch, prepared)?;
+        if let Some(old) = previous {
+            self.output_mut(ch)?.source = OutSource::Silence;
+            let _ = self.replay_stop(old);
+        }
+        self.output_mut(ch)?.source = OutSource::Replay(p);
+        self.dirty = true;
+        Ok(p)
     }
 
     /// Stops a replay; the channel's output plays silence.
@@ -359,6 +655,30 @@ impl Processor {
         for e in events {
             self.push_event(e);
         }
+    }
+
+    /// Moves the file side of every recorder and player into an [`IoService`] that another
+    /// thread can service; recorders and players started afterwards go to it as well, and
+    /// [`Self::service_io`] has nothing left to do. Detaching twice hands the second service only
+    /// what was started after the first.
+    pub fn detach_io(&mut self) -> IoService {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let hub = IoHub {
+            recorders: std::mem::take(&mut self.io.recorders),
+            players: std::mem::take(&mut self.io.players),
+            outbox: None,
+        };
+        self.io.outbox = Some(tx);
+        IoService { hub, inbox: rx }
+    }
+
+    /// Takes back the file side detached with [`Self::detach_io`]: [`Self::service_io`]
+    /// services it again.
+    pub fn attach_io(&mut self, mut service: IoService) {
+        self.io.outbox = None;
+        service.take_new();
+        self.io.recorders.append(&mut service.hub.recorders);
+        self.io.players.append(&mut service.hub.players);
     }
 
     /// Stops every recorder and replay and services I/O until all files are finalised.

@@ -11,6 +11,7 @@
 
 mod bitset;
 mod io;
+mod listen;
 mod plan;
 mod table;
 
@@ -26,6 +27,10 @@ use crate::dsp::talk::TalkDetector;
 use crate::{Error, Result};
 use bitset::BitSet;
 use table::Table;
+
+pub use crate::dsp::tonegen::ToneSource;
+pub use crate::dsp::tones::{Tone, ToneEventKind, ToneSet};
+pub use listen::ListenOptions;
 
 pub use io::{
     IoService, PreparedRecording, PreparedReplay, RecordOptions, RecordTarget, ReplayOptions,
@@ -195,6 +200,8 @@ pub enum OutputSourceKind {
     Replay(PlayerId),
     /// The output of a primitive conference (see [`Processor::conf_prim_start`]).
     Conference,
+    /// A tone generator (see [`Processor::channel_output_tones`]).
+    Tones,
 }
 
 /// Something that happened, with the tick at which it happened.
@@ -266,6 +273,27 @@ pub enum Event {
         /// Frames (sample frames, per channel) written to the file.
         frames: u64,
     },
+    /// A tone was recognised on, or ended on, a listening channel input
+    /// (see [`Processor::listen_for`]).
+    Tone {
+        /// The channel whose input carried the tone.
+        channel: ChannelId,
+        /// The tone.
+        tone: Tone,
+        /// Recognised (`Start`) or ended (`End`).
+        kind: ToneEventKind,
+        /// Estimated start of the tone, in ms of processor time (ticks times frame duration).
+        start_ms: u64,
+        /// For `End`, the end of the tone in ms of processor time.
+        end_ms: Option<u64>,
+        /// Level of the tone in dBm0.
+        level_dbm0: f32,
+    },
+    /// A tone generator on a channel output finished; the output plays silence.
+    TonesFinished {
+        /// The channel.
+        channel: ChannelId,
+    },
     /// A high-level conference lost its last party.
     ConferenceEmpty {
         /// The conference's number (see `conference::Conference::id`).
@@ -326,6 +354,7 @@ pub(crate) struct InputSide {
     pub(crate) agc: Option<Agc>,
     pub(crate) frame: u32,
     pub(crate) participant: Option<ParticipantId>,
+    pub(crate) listen: Option<Box<listen::Listen>>,
 }
 
 pub(crate) struct ConfOut {
@@ -341,6 +370,7 @@ pub(crate) enum OutSource {
     Feed(Datafeed),
     Replay(PlayerId),
     Conference(ConfOut),
+    Tones(Box<ToneSource>),
 }
 
 pub(crate) struct OutputSide {
@@ -515,14 +545,12 @@ impl Processor {
     }
 
     pub(crate) fn push_event(&mut self, event: Event) {
-        if self.events.len() >= EVENT_QUEUE_CAPACITY {
-            self.events.pop_front();
-            self.stats.events_dropped += 1;
-        }
-        self.events.push_back(TimedEvent {
-            tick: self.stats.ticks,
+        push_event_to(
+            &mut self.events,
+            &mut self.stats.events_dropped,
+            self.stats.ticks,
             event,
-        });
+        );
     }
 
     /// Raises an event from a layer built on the processor (such as the conference layer).
@@ -547,6 +575,7 @@ impl Processor {
                 agc: None,
                 frame: self.alloc_frame(),
                 participant: None,
+                listen: None,
             })
         } else {
             None
@@ -727,6 +756,57 @@ impl Processor {
         self.set_output_source(ch, OutSource::Feed(feed))
     }
 
+    /// Makes a channel's output play a tone generator (DTMF digits, a call-progress cadence, a
+    /// dual tone). When the generator finishes, [`Event::TonesFinished`] is raised and the
+    /// output plays silence.
+    pub fn channel_output_tones(&mut self, ch: ChannelId, source: ToneSource) -> Result<()> {
+        self.set_output_source(ch, OutSource::Tones(Box::new(source)))
+    }
+
+    /// Starts tone detection on a channel's input. Tone events ([`Event::Tone`]) report what
+    /// was recognised; with `options.suppress`, detected tones are muted before the input
+    /// reaches any conference or recorder, and `options.suppression_lookahead_ms` delays the
+    /// input so that even the tone's onset is muted. Listening again replaces the settings.
+    pub fn listen_for(
+        &mut self,
+        ch: ChannelId,
+        tones: &ToneSet,
+        options: ListenOptions,
+    ) -> Result<()> {
+        let origin = self.stats.ticks * self.frame_len as u64;
+        let l = listen::Listen::new(
+            self.config.sample_rate,
+            self.frame_len,
+            tones,
+            options,
+            origin,
+        )?;
+        self.input_mut(ch)?.listen = Some(Box::new(l));
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Stops tone detection on a channel's input.
+    pub fn stop_listening(&mut self, ch: ChannelId) -> Result<()> {
+        if self.input_mut(ch)?.listen.take().is_none() {
+            return Err(Error::state(
+                ch.to_string(),
+                "input is not listening for tones",
+            ));
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Input samples muted so far by tone suppression on a listening channel input.
+    pub fn suppressed_samples(&self, ch: ChannelId) -> Result<u64> {
+        self.input(ch)?
+            .listen
+            .as_ref()
+            .map(|l| l.muted_samples)
+            .ok_or_else(|| Error::state(ch.to_string(), "input is not listening for tones"))
+    }
+
     /// What a channel's output currently plays.
     pub fn channel_output_source(&self, ch: ChannelId) -> Result<OutputSourceKind> {
         Ok(match &self.output(ch)?.source {
@@ -734,6 +814,7 @@ impl Processor {
             OutSource::Feed(f) => OutputSourceKind::Feed(*f),
             OutSource::Replay(p) => OutputSourceKind::Replay(*p),
             OutSource::Conference(_) => OutputSourceKind::Conference,
+            OutSource::Tones(_) => OutputSourceKind::Tones,
         })
     }
 
@@ -1269,6 +1350,20 @@ impl Processor {
         self.dirty = true;
         Ok(p)
     }
+}
+
+/// Queues an event without allocating: beyond the queue's capacity the oldest is dropped.
+pub(crate) fn push_event_to(
+    events: &mut VecDeque<TimedEvent>,
+    dropped: &mut u64,
+    tick: u64,
+    event: Event,
+) {
+    if events.len() >= EVENT_QUEUE_CAPACITY {
+        events.pop_front();
+        *dropped += 1;
+    }
+    events.push_back(TimedEvent { tick, event });
 }
 
 fn gain_of(gains: &[(u32, i32)], slot: u32) -> i32 {

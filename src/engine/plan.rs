@@ -43,6 +43,10 @@ enum Op {
 
 #[derive(Debug, Clone, Copy)]
 enum Step {
+    Tones {
+        ch: u32,
+        dst: u32,
+    },
     EndpointIn {
         ep: u32,
         frame: u32,
@@ -485,11 +489,12 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
         if let Some(i) = c.input.as_ref() {
             let src = resolve(i.feed, nch + slot);
             in_src[slot as usize] = src;
-            in_frame[slot as usize] = if i.gain_q != GAIN_ONE || i.agc.is_some() {
-                i.frame
-            } else {
-                src
-            };
+            in_frame[slot as usize] =
+                if i.gain_q != GAIN_ONE || i.agc.is_some() || i.listen.is_some() {
+                    i.frame
+                } else {
+                    src
+                };
         }
     }
 
@@ -782,6 +787,12 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
                         dst: out.frame,
                     });
                 }
+                OutSource::Tones(_) => {
+                    plan.steps.push(Step::Tones {
+                        ch: slot,
+                        dst: out.frame,
+                    });
+                }
                 OutSource::Conference(_) => {
                     let r = rep[slot as usize];
                     if !emitted_out[r as usize] {
@@ -984,7 +995,35 @@ impl Plan {
                     agc,
                 } => {
                     let d = fr_mut(dst);
-                    if gain == GAIN_ONE {
+                    let gen = p.channels.generation_at(ch);
+                    let rate_khz = p.config.sample_rate as u64 / 1000;
+                    let (chans, events) = (&mut p.channels, &mut p.events);
+                    let listen = chans
+                        .at_mut(ch)
+                        .and_then(|c| c.input.as_mut())
+                        .and_then(|i| i.listen.as_mut());
+                    if let Some(listen) = listen {
+                        let origin = listen.origin;
+                        let channel = ChannelId::new(ch, gen);
+                        let ticks = p.stats.ticks;
+                        let dropped = &mut p.stats.events_dropped;
+                        listen.process(fr(src), d, gain, &mut |e| {
+                            let ms = |s: u64| (origin + s) / rate_khz;
+                            super::push_event_to(
+                                events,
+                                dropped,
+                                ticks,
+                                Event::Tone {
+                                    channel,
+                                    tone: e.tone,
+                                    kind: e.kind,
+                                    start_ms: ms(e.start),
+                                    end_ms: e.end.map(ms),
+                                    level_dbm0: e.level_dbm0,
+                                },
+                            );
+                        });
+                    } else if gain == GAIN_ONE {
                         mix::copy(d, fr(src));
                     } else {
                         mix::scale_i16(d, fr(src), gain);
@@ -1080,6 +1119,25 @@ impl Plan {
                 }
                 Step::Copy { src, dst } => mix::copy(fr_mut(dst), fr(src)),
                 Step::Play { player, dst } => p.play_frame(player, dst),
+                Step::Tones { ch, dst } => {
+                    let d = fr_mut(dst);
+                    let finished = match p
+                        .channels
+                        .at_mut(ch)
+                        .and_then(|c| c.output.as_mut())
+                        .map(|o| &mut o.source)
+                    {
+                        Some(OutSource::Tones(src)) => !src.is_done() && !src.fill(d),
+                        _ => {
+                            d.fill(0);
+                            false
+                        }
+                    };
+                    if finished {
+                        let channel = ChannelId::new(ch, p.channels.generation_at(ch));
+                        p.push_event(Event::TonesFinished { channel });
+                    }
+                }
                 Step::OutStage {
                     ch,
                     frame,
