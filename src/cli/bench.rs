@@ -17,11 +17,14 @@ fn cpu_seconds() -> f64 {
 
 /// Distinct talkers generated before the clock starts; parties share them with offsets.
 const VOICES: usize = 64;
-/// Seconds of audio per talker loop.
-const LOOP_SECONDS: usize = 1;
+/// Default length of each talker's loop, in ms.
+const LOOP_MS: usize = 1000;
 
 pub fn run(argv: &[String]) -> Result<(), String> {
-    let a = Args::parse(argv, &[], &["parties", "seconds", "rate", "frame-ms"])?;
+    if argv.iter().any(|a| a == "--realtime") {
+        return super::bench_rt::run(argv);
+    }
+    let a = Args::parse(argv, &[], &["parties", "seconds", "rate", "frame-ms", "loop-ms"])?;
     let n: usize = a
         .get("parties")
         .ok_or("--parties N is needed")?
@@ -40,7 +43,8 @@ pub fn run(argv: &[String]) -> Result<(), String> {
     .map_err(err)?;
     let l = p.frame_len();
 
-    let loop_len = rate as usize * LOOP_SECONDS / l * l;
+    let loop_ms: usize = a.parse_or("loop-ms", LOOP_MS)?;
+    let loop_len = (rate as usize * loop_ms / 1000 / l).max(1) * l;
     let voices: Vec<Vec<i16>> = (0..VOICES.min(n))
         .map(|v| {
             let mut s = SpeechLike::new(rate, 1000 + v as u64, -20.0);
@@ -61,24 +65,24 @@ pub fn run(argv: &[String]) -> Result<(), String> {
             .map_err(err)?;
         conf.add_party(&mut p, ch, ch, PartyOptions::default())
             .map_err(err)?;
-        let offset = (k / VOICES * 7919 * l) % loop_len;
+        let offset = ((k / VOICES) * 7919 * l) % loop_len / l * l;
         eps.push((ep, k % voices.len(), offset));
     }
     p.commit();
 
     let ticks = (seconds * 1000.0 / frame_ms as f64).round().max(1.0) as u64;
-    let mut out = vec![0i16; l];
     let mut checksum = 0i64;
     let start = cpu_seconds();
     for t in 0..ticks {
         for &(ep, v, off) in &eps {
             let pos = (off + t as usize * l) % loop_len;
-            p.endpoint_write(ep, &voices[v][pos..pos + l])
-                .map_err(err)?;
+            // As a decoder would: straight into the endpoint's input frame.
+            tutti::dsp::mix::copy(p.endpoint_input(ep).map_err(err)?, &voices[v][pos..pos + l]);
         }
         p.tick();
+        // As an encoder would: straight from the endpoint's output frame.
         for &(ep, _, _) in &eps {
-            p.endpoint_read(ep, &mut out).map_err(err)?;
+            let out = p.endpoint_output(ep).map_err(err)?;
             checksum = checksum.wrapping_add(out[t as usize % l] as i64);
         }
         while p.poll_event().is_some() {}

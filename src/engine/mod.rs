@@ -932,6 +932,23 @@ impl Processor {
         Ok(())
     }
 
+    /// The endpoint's input frame for the next tick, to be filled in place (for example by a
+    /// decoder writing straight into it). Calling this counts as writing the frame.
+    pub fn endpoint_input(&mut self, ep: EndpointId) -> Result<&mut [i16]> {
+        let e = self.endpoints.get_mut(ep.index, ep.generation)?;
+        e.written = true;
+        let f = e.rx_frame as usize;
+        let l = self.frame_len;
+        Ok(&mut self.frames[f * l..(f + 1) * l])
+    }
+
+    /// The frame the endpoint transmitted at the last tick, without copying it (for example
+    /// for an encoder reading straight from it). Valid until the next tick or topology change.
+    pub fn endpoint_output(&self, ep: EndpointId) -> Result<&[i16]> {
+        self.endpoints.get(ep.index, ep.generation)?;
+        Ok(self.frame(self.plan.endpoint_tx_frame(ep.index)))
+    }
+
     /// Reads the frame the endpoint transmitted at the last tick.
     pub fn endpoint_read(&mut self, ep: EndpointId, out: &mut [i16]) -> Result<()> {
         frame_size_check(self.frame_len, out.len())?;
