@@ -19,6 +19,7 @@ pub mod dsp;
 pub mod engine;
 mod error;
 pub mod media;
+pub mod runtime;
 
 pub use engine::{
     ChannelId, ChannelKind, Config, Datafeed, EndpointId, Event, ParticipantId, PlayerId,

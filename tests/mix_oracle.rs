@@ -137,7 +137,7 @@ impl Rig {
                 let members: Vec<usize> = (0..k)
                     .filter(|&n| {
                         if k > 64 {
-                            (n + a.b) % 11 != 0 || n == i
+                            !(n + a.b).is_multiple_of(11) || n == i
                         } else {
                             (a.b >> (n % 8)) & 1 == 1 || n == i
                         }

@@ -2,9 +2,14 @@
 
 mod args;
 mod bench;
+mod bench_rt;
 mod demo;
+mod devices;
+mod detect;
+mod live;
 mod mix;
 mod progress;
+mod tones;
 
 pub use args::Args;
 
@@ -16,6 +21,11 @@ usage:
   tutti mix   --party A.wav --party B.wav ... [--monitor] [--background F.wav[:GAIN_DB]]
               [--coach F.wav:PARTY_INDEX] [--rate R] --out DIR
   tutti bench --parties N [--seconds S] [--rate R] [--frame-ms F]
+  tutti bench --realtime --parties N [--seconds S] [--rate R] [--frame-ms F]
+  tutti devices
+  tutti live  --party device|FILE.wav ... [--device NAME] [--seconds S] [--rate R] [--out DIR]
+  tutti detect FILE.wav [--profile att|ntt|etsi] [--json]
+  tutti tones DIGITS --out F.wav [--rate R] [--on-ms 60] [--off-ms 60] [--level-dbm0 -10]
   tutti --version | --help
 ";
 
@@ -30,6 +40,10 @@ pub fn run(argv: &[String]) -> i32 {
         "demo" => demo::run(rest),
         "mix" => mix::run(rest),
         "bench" => bench::run(rest),
+        "devices" => devices::run(rest),
+        "live" => live::run(rest),
+        "detect" => detect::run(rest),
+        "tones" => tones::run(rest),
         "--version" | "-V" | "version" => {
             println!("tutti {}", env!("CARGO_PKG_VERSION"));
             Ok(())

@@ -32,7 +32,9 @@
 //! [`DtmfEventKind::Start`] event) once [`DtmfConfig::min_hits`] consecutive hits agree and the
 //! tone's run of segments covers [`DtmfConfig::min_duration_ms`]. It ends (a
 //! [`DtmfEventKind::End`] event) after [`DtmfConfig::end_gap_ms`] of non-tone segments or
-//! [`DtmfConfig::max_misses`] consecutive non-hit blocks.
+//! [`DtmfConfig::max_misses`] consecutive non-hit blocks. While the newest segment still belongs
+//! to a confirmed digit, the block analysis is skipped (it could only confirm the digit again), so
+//! misses count only blocks whose newest segment has left the tone.
 //!
 //! From the first hit until the tone is gone, [`DtmfDetector::in_tone`] is true, so a conference
 //! mixer can mute the tone before the digit is confirmed.
@@ -78,7 +80,8 @@ pub struct DtmfConfig {
     pub min_hits: u32,
     /// A run of non-tone segments this long ends a digit (ms).
     pub end_gap_ms: f32,
-    /// This many consecutive blocks that are not a hit for the current digit end it.
+    /// This many consecutive blocks that are not a hit for the current digit end it (a block
+    /// whose newest segment is a tone segment of the digit counts as a hit).
     pub max_misses: u32,
     /// A segment belongs to the tone only if its energy is at least this fraction of the tone
     /// energy.
@@ -591,10 +594,21 @@ impl DtmfDetector {
     #[inline(always)]
     fn finish_segment(&mut self, events: &mut impl FnMut(DtmfEvent)) {
         self.segments += 1;
-        let hit = if self.segments >= BLOCK_SEGMENTS as u64 {
-            self.analyse_block()
-        } else {
-            None
+        let hit = match self.state {
+            // A confirmed digit whose newest segment still matches it: the block analysis could
+            // only confirm it again, so it is skipped (the next analysed block has no frequency
+            // reference and cannot hit).
+            State::Active { row, col, .. } if self.segment_is_tone(0, row, col) => {
+                self.have_prev = false;
+                Some(Hit {
+                    row,
+                    col,
+                    amp_low: self.amps.0,
+                    amp_high: self.amps.1,
+                })
+            }
+            _ if self.segments >= BLOCK_SEGMENTS as u64 => self.analyse_block(),
+            _ => None,
         };
         self.step_state(hit, events);
     }
@@ -867,7 +881,7 @@ impl DtmfDetector {
 /// `atan2(y, x)` to within about 2e-4 rad (polynomial on the first octant), far below the phase
 /// noise of a tone measurement.
 #[inline(always)]
-fn fast_atan2(y: f32, x: f32) -> f32 {
+pub(crate) fn fast_atan2(y: f32, x: f32) -> f32 {
     let (ax, ay) = (x.abs(), y.abs());
     let (mn, mx) = if ax < ay { (ax, ay) } else { (ay, ax) };
     if mx == 0.0 {
@@ -1020,7 +1034,7 @@ unsafe fn combine_avx2(d: &DtmfDetector, segs: &[usize; BLOCK_SEGMENTS]) -> ([f3
     combine_generic(d, segs)
 }
 
-fn detect_avx2() -> bool {
+pub(crate) fn detect_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")

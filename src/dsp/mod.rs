@@ -4,6 +4,7 @@
 //! Nothing in this layer allocates after construction, performs I/O or knows about channels.
 
 pub mod agc;
+pub mod callprogress;
 pub mod dtmf;
 pub mod g711;
 pub mod goertzel;
@@ -13,3 +14,4 @@ pub mod resample;
 pub mod synth;
 pub mod talk;
 pub mod tonegen;
+pub mod tones;

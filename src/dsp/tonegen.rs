@@ -344,3 +344,201 @@ impl DtmfGen {
         written
     }
 }
+
+/// One element of a [`CadenceGen`]: up to three frequencies (none: silence) for a number of
+/// samples (`u64::MAX`: forever).
+#[derive(Debug, Clone, Copy)]
+struct GenElement {
+    freqs: [f32; 3],
+    n: usize,
+    len: u64,
+}
+
+/// Generates a cadenced tone from a [`CadenceSpec`](super::callprogress::CadenceSpec): each
+/// element at the middle of its allowed duration (a continuous element for
+/// [`CadenceGen::CONTINUOUS_MS`]), every frequency at the same level, oscillators
+/// phase-continuous across elements.
+#[derive(Debug, Clone)]
+pub struct CadenceGen {
+    elems: Vec<GenElement>,
+    idx: usize,
+    pos: u64,
+    cycles_left: Option<u32>,
+    osc: [Osc; 3],
+    rate: f64,
+    amp: f64,
+    since_norm: u32,
+}
+
+impl CadenceGen {
+    /// How long a continuous element (one without a maximum duration) lasts, in ms.
+    pub const CONTINUOUS_MS: f32 = 10_000.0;
+
+    /// A generator for `spec` at `sample_rate`, each frequency at `level_dbm0`, repeating the
+    /// cycle `cycles` times (`None`: forever).
+    pub fn new(
+        sample_rate: u32,
+        spec: &super::callprogress::CadenceSpec,
+        level_dbm0: f32,
+        cycles: Option<u32>,
+    ) -> Result<Self> {
+        check_level(level_dbm0)?;
+        if spec.elements.is_empty() || cycles == Some(0) {
+            return Err(Error::arg(
+                "spec",
+                "needs at least one element and one cycle",
+            ));
+        }
+        let mut elems = Vec::with_capacity(spec.elements.len());
+        for e in &spec.elements {
+            if e.freqs.len() > 3 {
+                return Err(Error::arg("freqs", "at most 3 frequencies per element"));
+            }
+            let mut freqs = [0f32; 3];
+            for (i, &f) in e.freqs.iter().enumerate() {
+                check_rate_freq(sample_rate, f)?;
+                freqs[i] = f;
+            }
+            let ms = if e.max_ms.is_finite() {
+                (e.min_ms + e.max_ms) / 2.0
+            } else {
+                Self::CONTINUOUS_MS.max(e.min_ms)
+            };
+            if ms.is_nan() || ms <= 0.0 {
+                return Err(Error::arg("elements", "durations must be positive"));
+            }
+            elems.push(GenElement {
+                freqs,
+                n: e.freqs.len(),
+                len: ms_to_samples(sample_rate, ms).max(1),
+            });
+        }
+        let rate = sample_rate as f64;
+        let mut g = CadenceGen {
+            elems,
+            idx: 0,
+            pos: 0,
+            cycles_left: cycles,
+            osc: [Osc::new(1.0, rate, 0.0, 0.0); 3],
+            rate,
+            amp: dbm0_to_peak(level_dbm0) as f64,
+            since_norm: 0,
+        };
+        g.load();
+        Ok(g)
+    }
+
+    fn load(&mut self) {
+        let e = self.elems[self.idx];
+        for i in 0..e.n {
+            let p = self.osc[i].im.atan2(self.osc[i].re);
+            self.osc[i] = Osc::new(e.freqs[i] as f64, self.rate, self.amp, p);
+        }
+    }
+
+    /// True once every cycle has been written.
+    pub fn is_done(&self) -> bool {
+        self.cycles_left == Some(0)
+    }
+
+    /// Write the next `out.len()` samples (silence once done). Returns true while not done.
+    pub fn fill(&mut self, out: &mut [i16]) -> bool {
+        for o in out.iter_mut() {
+            if self.is_done() {
+                *o = 0;
+                continue;
+            }
+            let e = self.elems[self.idx];
+            let mut v = 0.0;
+            for osc in self.osc.iter_mut().take(e.n) {
+                v += osc.next();
+            }
+            *o = to_i16(v);
+            self.since_norm += 1;
+            if self.since_norm >= 4096 {
+                self.since_norm = 0;
+                self.osc.iter_mut().for_each(Osc::renormalise);
+            }
+            self.pos += 1;
+            if self.pos >= e.len {
+                self.pos = 0;
+                self.idx += 1;
+                if self.idx == self.elems.len() {
+                    self.idx = 0;
+                    if let Some(c) = self.cycles_left.as_mut() {
+                        *c -= 1;
+                    }
+                }
+                if !self.is_done() {
+                    self.load();
+                }
+            }
+        }
+        !self.is_done()
+    }
+}
+
+/// A tone generator usable as a channel's output source: a DTMF string, a cadenced
+/// call-progress tone, or a single or dual tone.
+#[derive(Debug, Clone)]
+pub enum ToneSource {
+    /// A DTMF digit string; finishes after the last digit's trailing silence.
+    Dtmf(DtmfGen),
+    /// A cadenced tone; finishes after its cycles (never, if unlimited).
+    Cadence(CadenceGen),
+    /// A single or dual tone, continuous or on/off; never finishes.
+    Dual(ToneGen),
+}
+
+impl ToneSource {
+    /// A DTMF string source (see [`DtmfGen::new`]).
+    pub fn dtmf(sample_rate: u32, digits: &str, cfg: DtmfGenConfig) -> Result<Self> {
+        DtmfGen::new(sample_rate, digits, cfg).map(ToneSource::Dtmf)
+    }
+
+    /// A cadenced tone source (see [`CadenceGen::new`]).
+    pub fn cadence(
+        sample_rate: u32,
+        spec: &super::callprogress::CadenceSpec,
+        level_dbm0: f32,
+        cycles: Option<u32>,
+    ) -> Result<Self> {
+        CadenceGen::new(sample_rate, spec, level_dbm0, cycles).map(ToneSource::Cadence)
+    }
+
+    /// A continuous dual tone source (see [`ToneGen::dual`]).
+    pub fn dual(
+        sample_rate: u32,
+        f1_hz: f32,
+        level1_dbm0: f32,
+        f2_hz: f32,
+        level2_dbm0: f32,
+    ) -> Result<Self> {
+        ToneGen::dual(sample_rate, f1_hz, level1_dbm0, f2_hz, level2_dbm0).map(ToneSource::Dual)
+    }
+
+    /// Write the next `out.len()` samples (silence after the end). Returns true while the source
+    /// has not finished. Never allocates.
+    pub fn fill(&mut self, out: &mut [i16]) -> bool {
+        match self {
+            ToneSource::Dtmf(g) => {
+                g.fill(out);
+                !g.is_done()
+            }
+            ToneSource::Cadence(g) => g.fill(out),
+            ToneSource::Dual(g) => {
+                g.fill(out);
+                true
+            }
+        }
+    }
+
+    /// True once the source has finished.
+    pub fn is_done(&self) -> bool {
+        match self {
+            ToneSource::Dtmf(g) => g.is_done(),
+            ToneSource::Cadence(g) => g.is_done(),
+            ToneSource::Dual(_) => false,
+        }
+    }
+}

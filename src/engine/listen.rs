@@ -102,18 +102,19 @@ impl Listen {
         } else {
             mix::scale_i16(tail, src, gain_q);
         }
-        // `buf[0]` is now input position `first`, and the buffer ends at `end`.
-        let end = self.pos + l as u64;
-        let first = end - (d + l) as u64;
+        // `buf[0]` is now input position `first` (negative while the line is filling), and
+        // the buffer ends at `end`.
+        let end = (self.pos + l as u64) as i64;
+        let first = end - (d + l) as i64;
         if self.suppress {
             let now = self.listener.suppress();
             let from = if now {
                 // The detector estimates the onset to within one 5 ms segment: mute from one
                 // segment earlier so that no part of the onset slips through.
-                let start = self.listener.suppress_start().unwrap_or(self.pos);
-                Some(start.saturating_sub(self.margin).max(first))
+                let start = self.listener.suppress_start().unwrap_or(self.pos) as i64;
+                Some((start - self.margin as i64).max(first))
             } else if self.was_suppressing {
-                Some(self.pos.max(first))
+                Some((self.pos as i64).max(first))
             } else {
                 None
             };
@@ -125,7 +126,7 @@ impl Listen {
             }
             self.was_suppressing = now;
         }
-        self.pos = end;
+        self.pos = end as u64;
         mix::copy(dst, &self.buf[..l]);
     }
 }
