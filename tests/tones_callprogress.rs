@@ -139,7 +139,7 @@ fn north_american_tones_recognised() {
         ),
     ];
     for (tone, pieces, max_ms) in cases {
-        for noise in [0.0, 30.0] {
+        for noise in [0.0, 150.0] {
             let s = synth(
                 RATE,
                 &pieces,

@@ -24,7 +24,11 @@ pub fn run(argv: &[String]) -> Result<(), String> {
     if argv.iter().any(|a| a == "--realtime") {
         return super::bench_rt::run(argv);
     }
-    let a = Args::parse(argv, &[], &["parties", "seconds", "rate", "frame-ms", "loop-ms"])?;
+    let a = Args::parse(
+        argv,
+        &[],
+        &["parties", "seconds", "rate", "frame-ms", "loop-ms"],
+    )?;
     let n: usize = a
         .get("parties")
         .ok_or("--parties N is needed")?
