@@ -10,6 +10,10 @@ use tutti::{ChannelKind, Config, Processor};
 
 const RATE: f64 = 8000.0;
 
+/// dBm0 of a full-scale sine (the G.711 convention), restated here independently.
+#[allow(clippy::approx_constant)] // a level in dB, not pi
+const FULL_SCALE_DBM0: f64 = 3.14;
+
 /// The most tone, in ms, that may reach another party without lookahead.
 const LEAK_BOUND_MS: usize = 15;
 
@@ -34,7 +38,7 @@ fn keyed(
     off: usize,
     total: usize,
 ) -> (Vec<i16>, Vec<(usize, usize)>) {
-    let amp = 32767.0 * 10f64.powf((-10.0 - 3.14) / 20.0);
+    let amp = 32767.0 * 10f64.powf((-10.0 - FULL_SCALE_DBM0) / 20.0);
     let ms = |m: usize| m * RATE as usize / 1000;
     let mut x = vec![0i16; ms(total)];
     let mut spans = Vec::new();
@@ -71,7 +75,7 @@ fn goertzel(x: &[i16], f: f64) -> f64 {
 /// Milliseconds of tone found in `y` around each span: 1 ms blocks whose power at either of the
 /// digit's frequencies is within 20 dB of the tone's own.
 fn leaked_ms(y: &[i16], digits: &str, spans: &[(usize, usize)]) -> Vec<usize> {
-    let amp = 32767.0 * 10f64.powf((-10.0 - 3.14) / 20.0);
+    let amp = 32767.0 * 10f64.powf((-10.0 - FULL_SCALE_DBM0) / 20.0);
     let tone_power = (amp / 2.0) * (amp / 2.0);
     let block = RATE as usize / 1000;
     digits
