@@ -196,6 +196,26 @@ fn keyed_digits_are_reported_and_barely_leak_without_lookahead() {
     }
 }
 
+/// The leak against the lookahead, printed for docs/conformance-dtmf.md (`cargo test --test
+/// tone_suppression -- --nocapture`); more lookahead never leaks more.
+#[test]
+fn leak_shrinks_with_lookahead() {
+    let mut last = usize::MAX;
+    for lookahead in [0, 5, 10, 15, 20, 25, 30, 40] {
+        let mut worst = 0;
+        for frame_ms in [10, 20] {
+            for offset in 0..frame_ms as usize {
+                let (_, leaks, _) = run(frame_ms, lookahead, offset);
+                worst = worst.max(leaks.iter().flatten().copied().max().unwrap());
+            }
+        }
+        println!("lookahead {lookahead} ms: worst leak {worst} ms");
+        assert!(worst <= last);
+        last = worst;
+    }
+    assert_eq!(last, 0);
+}
+
 #[test]
 fn a_40_ms_lookahead_leaks_nothing() {
     for frame_ms in [10, 20] {
