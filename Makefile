@@ -1,26 +1,32 @@
 # tutti: `make demo` runs the embedded demo, `make test` runs every check and test.
 
 CARGO ?= cargo
-APT_PACKAGES := sox espeak-ng libspandsp-dev
+APT_PACKAGES := sox espeak-ng libspandsp-dev libasound2-dev pkg-config
+# The sound-card endpoint (cpal, feature `device`) is built where ALSA's headers are present;
+# evaluated when each recipe runs, so that it sees what `deps` installed.
+FEATURES = $$(pkg-config --exists alsa 2>/dev/null && echo --features device)
 
 .PHONY: all build demo test bench doc lint deps clean header c-tests install
 
 all: build
 
 build:
-	$(CARGO) build --release
+	$(CARGO) build --release $(FEATURES)
 
 demo: build
 	./target/release/tutti demo
 
 # System packages the tests use (sox and espeak-ng make test signals; libspandsp-dev is the
-# reference DTMF detector the conformance tests compare against, never linked into tutti):
+# reference DTMF detector the conformance tests compare against, never linked into tutti;
+# libasound2-dev lets the sound-card endpoint build and its null-device test run):
 # installed with apt-get when running as root, otherwise named.
 deps:
 	@missing=""; \
 	command -v sox >/dev/null 2>&1 || missing="$$missing sox"; \
 	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
 	dpkg -s libspandsp-dev >/dev/null 2>&1 || [ -f /usr/include/spandsp.h ] || missing="$$missing libspandsp-dev"; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	pkg-config --exists alsa 2>/dev/null || missing="$$missing libasound2-dev"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing:$$missing"; \
@@ -34,13 +40,13 @@ deps:
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets $(FEATURES) -- -D warnings
 
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
 
 test: deps lint doc c-tests
-	$(CARGO) test --all-targets
+	$(CARGO) test --all-targets $(FEATURES)
 	$(CARGO) test --doc
 
 bench:
