@@ -5,44 +5,14 @@
 #[path = "dtmf_common/mod.rs"]
 mod common;
 use common::*;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use tutti::dsp::callprogress::CadenceSpec;
 use tutti::dsp::tonegen::{DtmfGenConfig, ToneSource};
 use tutti::dsp::tones::{Tone, ToneEvent, ToneEventKind, ToneListener, ToneSet};
 
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-thread_local! {
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-}
-fn note() {
-    if ARMED.with(|a| a.get()) {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-// SAFETY: every call is forwarded unchanged to the system allocator.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note();
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        System.realloc(ptr, layout, new_size)
-    }
-}
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{ALLOCS, ARMED};
 
 fn allocs_during(f: impl FnOnce()) -> u64 {
     ARMED.with(|a| a.set(true));
