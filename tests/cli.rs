@@ -8,6 +8,10 @@ use std::process::Command;
 mod common;
 use common::{wav_bytes, Rng, WavSpec};
 
+#[path = "support/oracle.rs"]
+mod oracle;
+use oracle::{q12, sat};
+
 fn tutti() -> Command {
     Command::new(env!("CARGO_BIN_EXE_tutti"))
 }
@@ -21,10 +25,6 @@ fn read(path: &Path) -> (u32, Vec<i16>) {
     let mut r = hound::WavReader::open(path).unwrap();
     let rate = r.spec().sample_rate;
     (rate, r.samples::<i16>().map(|s| s.unwrap()).collect())
-}
-
-fn q12(db: f64) -> i64 {
-    (4096.0 * 10f64.powf(db / 20.0)).round() as i64
 }
 
 #[test]
@@ -69,7 +69,6 @@ fn mix_equals_an_independent_sum_minus_own() {
     let longest = *lens.iter().max().unwrap();
     let at = |x: &[i16], n: usize| x.get(n).copied().unwrap_or(0) as i64;
     let bg_term = |n: usize| (at(&bg, n) * q12(-9.0) + 2048) >> 12;
-    let sat = |v: i64| v.clamp(-32768, 32767) as i16;
     for i in 0..3 {
         let (r, got) = read(&out.join(format!("party-{i}.wav")));
         assert_eq!(r, rate);

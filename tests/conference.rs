@@ -9,15 +9,9 @@ use tutti::dsp::synth::SpeechLike;
 use tutti::engine::Event;
 use tutti::{ChannelId, ChannelKind, Config, EndpointId, Processor};
 
-fn q12(db: f64) -> i64 {
-    (4096.0 * 10f64.powf(db / 20.0)).round() as i64
-}
-fn term(x: i64, db: f64) -> i64 {
-    (x * q12(db) + 2048) >> 12
-}
-fn sat(v: i64) -> i16 {
-    v.clamp(-32768, 32767) as i16
-}
+#[path = "support/oracle.rs"]
+mod oracle;
+use oracle::{sat, term};
 
 struct Leg {
     ch: ChannelId,

@@ -5,8 +5,6 @@
 #[path = "dtmf_common/mod.rs"]
 mod common;
 use common::*;
-use std::path::Path;
-use std::process::Command;
 use tutti::dsp::dtmf::{DtmfConfig, DtmfDetector};
 
 const TEXTS: [&str; 6] = [
@@ -27,54 +25,6 @@ const TEXTS: [&str; 6] = [
 const VOICES: [&str; 8] = [
     "en+f3", "en+m1", "en-us+f2", "en+m3", "en-gb+f4", "en-us+m7", "en+f5", "en+croak",
 ];
-
-fn synth(dir: &Path, voice: &str, speed: u32, pitch: u32, text: &str, n: usize) -> Vec<i16> {
-    let raw = dir.join(format!("raw{n}.wav"));
-    let bp = dir.join(format!("bp{n}.wav"));
-    let ok = Command::new("espeak-ng")
-        .args([
-            "-v",
-            voice,
-            "-s",
-            &speed.to_string(),
-            "-p",
-            &pitch.to_string(),
-            "-w",
-        ])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(ok, "espeak-ng failed for voice {voice}");
-    let ok = Command::new("sox")
-        .arg(&raw)
-        .args(["-r", "8000", "-b", "16", "-c", "1"])
-        .arg(&bp)
-        .args(["sinc", "300-3400"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(ok, "sox failed");
-    read_wav(&bp).1
-}
-
-/// Scales speech so that its active level (RMS over 10 ms frames within 30 dB of the loudest
-/// frame) is `dbm0`; saturates like a codec would.
-fn level_to(s: &[i16], dbm0: f64) -> Vec<i16> {
-    let frames: Vec<f64> = s
-        .chunks(80)
-        .map(|c| c.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / c.len() as f64)
-        .collect();
-    let max = frames.iter().cloned().fold(0.0, f64::max);
-    let active: Vec<f64> = frames.iter().cloned().filter(|&e| e > max * 1e-3).collect();
-    let ms = active.iter().sum::<f64>() / active.len().max(1) as f64;
-    let target = peak(dbm0).powi(2) / 2.0;
-    let g = (target / ms).sqrt();
-    s.iter()
-        .map(|&v| (v as f64 * g).round().clamp(-32768.0, 32767.0) as i16)
-        .collect()
-}
 
 #[test]
 fn speech_talk_off() {

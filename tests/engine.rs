@@ -5,13 +5,9 @@
 use tutti::engine::{Event, Sink};
 use tutti::{ChannelKind, Config, Error, Processor};
 
-fn q12(db: f64) -> i64 {
-    (4096.0 * 10f64.powf(db / 20.0)).round() as i64
-}
-
-fn term(x: i64, db: f64) -> i64 {
-    (x * q12(db) + 2048) >> 12
-}
+#[path = "support/oracle.rs"]
+mod oracle;
+use oracle::term;
 
 fn proc8() -> Processor {
     Processor::new(Config {

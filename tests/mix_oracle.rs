@@ -11,19 +11,11 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use tutti::{ChannelId, ChannelKind, Config, EndpointId, Processor};
 
+#[path = "support/oracle.rs"]
+mod oracle;
+use oracle::{q12, sat, term};
+
 const GAINS: [f32; 6] = [0.0, 0.0, -6.0, 3.5, -20.0, 12.0];
-
-fn q12(db: f32) -> i64 {
-    (4096.0 * 10f64.powf(db as f64 / 20.0)).round() as i64
-}
-
-fn term(x: i64, db: f32) -> i64 {
-    (x * q12(db) + 2048) >> 12
-}
-
-fn sat(v: i64) -> i16 {
-    v.clamp(-32768, 32767) as i16
-}
 
 #[derive(Default, Clone)]
 struct Model {
@@ -221,7 +213,7 @@ impl Rig {
             .map(|n| {
                 inputs[n]
                     .iter()
-                    .map(|&x| sat(term(x as i64, self.m[n].in_gain)) as i64)
+                    .map(|&x| sat(term(x as i64, self.m[n].in_gain as f64)) as i64)
                     .collect()
             })
             .collect();
@@ -233,12 +225,12 @@ impl Rig {
                     let sum: i64 = self.m[o]
                         .set
                         .iter()
-                        .map(|(&i, &g)| term(entered[i][n], g))
+                        .map(|(&i, &g)| term(entered[i][n], g as f64))
                         .sum();
                     if self.m[o].out_gain == 0.0 {
                         sat(sum)
                     } else {
-                        sat((sum * q12(self.m[o].out_gain) + 2048) >> 12)
+                        sat((sum * q12(self.m[o].out_gain as f64) + 2048) >> 12)
                     }
                 } else {
                     0

@@ -3,6 +3,8 @@
 //! queues, underruns, bad files) is reported without stopping the mix.
 
 mod common;
+#[path = "support/oracle.rs"]
+mod oracle;
 
 use common::{temp_dir, wav_bytes, Rng, WavSpec};
 use std::path::{Path, PathBuf};
@@ -85,8 +87,7 @@ fn hound_read(path: &Path) -> (u16, u32, Vec<i16>) {
 
 /// Independent Q12 gain: `(x * round(4096 * 10^(g/20)) + 2048) >> 12`, saturated.
 fn q12_gain(x: i16, db: f64) -> i16 {
-    let g = (4096.0 * 10f64.powf(db / 20.0)).round() as i64;
-    ((x as i64 * g + 2048) >> 12).clamp(-32768, 32767) as i16
+    oracle::sat(oracle::term(x as i64, db))
 }
 
 // ------------------------------------------------------------------------------- recording

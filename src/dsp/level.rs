@@ -43,17 +43,12 @@ pub fn peak_to_dbm0(peak: f32) -> f32 {
     (20.0 * (peak as f64 / sine_amplitude_for_dbm0(0.0)).log10()) as f32
 }
 
-/// Sum of squares of a frame (exact, in u64).
-pub fn energy(x: &[i16]) -> u64 {
-    crate::dsp::mix::energy(x)
-}
-
 /// Level of a frame in dBm0.
 pub fn frame_dbm0(x: &[i16]) -> f64 {
     if x.is_empty() {
         return SILENCE_DBM0;
     }
-    mean_square_to_dbm0(energy(x) as f64 / x.len() as f64)
+    mean_square_to_dbm0(crate::dsp::mix::energy(x) as f64 / x.len() as f64)
 }
 
 /// Fixed-point gain unit: a gain of 1.0 is `GAIN_ONE` (Q12).

@@ -195,44 +195,35 @@ kernel! {
     }
 }
 
-kernel! {
-    /// `acc[n] = x[n]`, returning the energy (sum of squares) of `x`: one pass for both.
-    pub fn widen_energy_portable(acc: &mut [i32], x: &[i16]) -> u64 {
-        let mut e = 0u64;
-        let mut pairs = acc.chunks_exact_mut(2).zip(x.chunks_exact(2));
-        for (a, v) in &mut pairs {
-            let (p, q) = (v[0] as i32, v[1] as i32);
-            a[0] = p;
-            a[1] = q;
-            e += ((p * p) as u32 + (q * q) as u32) as u64;
-        }
-        let done = acc.len().min(x.len()) / 2 * 2;
-        for (a, &v) in acc[done..].iter_mut().zip(&x[done..]) {
-            *a = v as i32;
-            e += (v as i32 * v as i32) as u64;
-        }
-        e
+/// `acc[n] = x[n]` (or `acc[n] += x[n]` when `add`), returning the energy of `x`: the
+/// portable form of the AVX2 kernel.
+#[inline]
+fn acc_energy_portable(acc: &mut [i32], x: &[i16], add: bool) -> u64 {
+    let base = |a: i32| if add { a } else { 0 };
+    let mut e = 0u64;
+    let mut pairs = acc.chunks_exact_mut(2).zip(x.chunks_exact(2));
+    for (a, v) in &mut pairs {
+        let (p, q) = (v[0] as i32, v[1] as i32);
+        a[0] = base(a[0]).wrapping_add(p);
+        a[1] = base(a[1]).wrapping_add(q);
+        e += ((p * p) as u32 + (q * q) as u32) as u64;
     }
+    let done = acc.len().min(x.len()) / 2 * 2;
+    for (a, &v) in acc[done..].iter_mut().zip(&x[done..]) {
+        *a = base(*a).wrapping_add(v as i32);
+        e += (v as i32 * v as i32) as u64;
+    }
+    e
 }
 
-kernel! {
-    /// `acc[n] += x[n]`, returning the energy (sum of squares) of `x`: one pass for both.
-    pub fn add_i16_energy_portable(acc: &mut [i32], x: &[i16]) -> u64 {
-        let mut e = 0u64;
-        let mut pairs = acc.chunks_exact_mut(2).zip(x.chunks_exact(2));
-        for (a, v) in &mut pairs {
-            let (p, q) = (v[0] as i32, v[1] as i32);
-            a[0] = a[0].wrapping_add(p);
-            a[1] = a[1].wrapping_add(q);
-            e += ((p * p) as u32 + (q * q) as u32) as u64;
-        }
-        let done = acc.len().min(x.len()) / 2 * 2;
-        for (a, &v) in acc[done..].iter_mut().zip(&x[done..]) {
-            *a = a.wrapping_add(v as i32);
-            e += (v as i32 * v as i32) as u64;
-        }
-        e
-    }
+/// `acc[n] = x[n]`, returning the energy (sum of squares) of `x`: one pass for both.
+pub fn widen_energy_portable(acc: &mut [i32], x: &[i16]) -> u64 {
+    acc_energy_portable(acc, x, false)
+}
+
+/// `acc[n] += x[n]`, returning the energy (sum of squares) of `x`: one pass for both.
+pub fn add_i16_energy_portable(acc: &mut [i32], x: &[i16]) -> u64 {
+    acc_energy_portable(acc, x, true)
 }
 
 kernel! {
@@ -298,12 +289,13 @@ kernel! {
     }
 }
 
-kernel! {
-    /// `out[n] = saturate(total[n] - own[n])`: the mix-minus of one member, fused.
-    pub fn saturate_sub_portable(out: &mut [i16], total: &[i32], own: &[i16]) {
-        for ((o, &t), &x) in out.iter_mut().zip(total).zip(own) {
-            *o = t.wrapping_sub(x as i32).clamp(i16::MIN as i32, i16::MAX as i32) as i16;
-        }
+/// `out[n] = saturate(total[n] - own[n])`: the mix-minus of one member, fused.
+#[inline]
+pub fn saturate_sub_portable(out: &mut [i16], total: &[i32], own: &[i16]) {
+    for ((o, &t), &x) in out.iter_mut().zip(total).zip(own) {
+        *o = t
+            .wrapping_sub(x as i32)
+            .clamp(i16::MIN as i32, i16::MAX as i32) as i16;
     }
 }
 

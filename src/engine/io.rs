@@ -438,19 +438,14 @@ impl PreparedReplay {
 }
 
 impl Processor {
-    pub(super) fn record_feeds(
+    /// Creates the file for `target` and starts recording it.
+    pub(super) fn record_target(
         &mut self,
-        feeds: [Option<Datafeed>; 2],
-        channels: u16,
+        target: RecordTarget,
         path: &Path,
         options: RecordOptions,
     ) -> Result<RecorderId> {
-        let target = match feeds {
-            [Some(a), Some(b)] if channels == 2 => RecordTarget::Stereo(a, b),
-            [Some(a), _] => RecordTarget::Feed(a),
-            _ => return Err(Error::arg("feeds", "no datafeed to record")),
-        };
-        let prepared = PreparedRecording::new(self.config, path, channels, options)?;
+        let prepared = PreparedRecording::new(self.config, path, target.channels(), options)?;
         self.record_prepared(target, prepared)
     }
 
@@ -466,8 +461,7 @@ impl Processor {
         options: RecordOptions,
     ) -> Result<RecorderId> {
         self.input(ch)?;
-        let prepared = PreparedRecording::new(self.config, path, 1, options)?;
-        self.record_prepared(RecordTarget::Input(ch), prepared)
+        self.record_target(RecordTarget::Input(ch), path.as_ref(), options)
     }
 
     /// Starts a recording prepared with [`PreparedRecording::new`] (on any thread). The
@@ -607,21 +601,24 @@ impl Processor {
     /// Starts a replay prepared with [`PreparedReplay::new`] (on any thread) on a channel's
     /// output, like [`Self::replay`].
     pub fn replay_prepared(&mut self, ch: ChannelId, prepared: PreparedReplay) -> Result<PlayerId> {
-        let previous = match self.output(ch)?.source {
-            OutSource::Conference(_) => {
-                return Err(Error::state(
-                    ch.to_string(),
-                    "output is a conference; stop it with conf_prim_stop first",
-                ))
-            }
-            OutSource::Replay(p) => Some(p),
-            _ => None,
-        };
-        let p = self.attach_player(ch, prepared)?;
-        if let Some(old) = previous {
-            self.output_mut(ch)?.source = OutSource::Silence;
-            let _ = self.replay_stop(old);
+        self.replace_replay(ch, |p| p.attach_player(ch, prepared))
+    }
+
+    /// Puts the player made by `start` on a channel's output, stopping the replay it had. A
+    /// conference output is refused before `start` runs; if `start` fails, nothing changes.
+    pub(super) fn replace_replay(
+        &mut self,
+        ch: ChannelId,
+        start: impl FnOnce(&mut Self) -> Result<PlayerId>,
+    ) -> Result<PlayerId> {
+        if matches!(self.output(ch)?.source, OutSource::Conference(_)) {
+            return Err(Error::state(
+                ch.to_string(),
+                "output is a conference; stop it with conf_prim_stop first",
+            ));
         }
+        let p = start(self)?;
+        self.end_replay(ch)?;
         self.output_mut(ch)?.source = OutSource::Replay(p);
         self.dirty = true;
         Ok(p)

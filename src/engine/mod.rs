@@ -608,22 +608,17 @@ impl Processor {
     /// stop, and sinks connected to its output are left on silence with a
     /// [`Event::FeedReleased`] each.
     pub fn channel_release(&mut self, ch: ChannelId) -> Result<()> {
-        self.chan(ch)?;
-        if self
-            .chan(ch)?
-            .input
-            .as_ref()
-            .and_then(|i| i.participant)
-            .is_some()
-        {
+        let c = self.chan(ch)?;
+        let attached = c.input.as_ref().is_some_and(|i| i.participant.is_some());
+        let has_output = c.output.is_some();
+        if attached {
             self.conf_prim_detach(ch)?;
         }
-        if let Some(OutSource::Conference(_)) = self.chan(ch)?.output.as_ref().map(|o| &o.source) {
-            self.conf_prim_stop(ch)?;
-        }
-        if let Some(OutSource::Replay(p)) = self.chan(ch)?.output.as_ref().map(|o| &o.source) {
-            let p = *p;
-            let _ = self.replay_stop(p);
+        if has_output {
+            if matches!(self.output(ch)?.source, OutSource::Conference(_)) {
+                self.conf_prim_stop(ch)?;
+            }
+            self.end_replay(ch)?;
         }
         let obj = self.channels.remove(ch.index, ch.generation)?;
         if let Some(i) = obj.input {
@@ -819,22 +814,24 @@ impl Processor {
     }
 
     fn set_output_source(&mut self, ch: ChannelId, src: OutSource) -> Result<()> {
-        match &self.output(ch)?.source {
-            OutSource::Conference(_) => {
-                return Err(Error::state(
-                    ch.to_string(),
-                    "output is a conference; stop it with conf_prim_stop first",
-                ))
-            }
-            OutSource::Replay(p) => {
-                let p = *p;
-                self.output_mut(ch)?.source = OutSource::Silence;
-                let _ = self.replay_stop(p);
-            }
-            _ => {}
+        if matches!(self.output(ch)?.source, OutSource::Conference(_)) {
+            return Err(Error::state(
+                ch.to_string(),
+                "output is a conference; stop it with conf_prim_stop first",
+            ));
         }
+        self.end_replay(ch)?;
         self.output_mut(ch)?.source = src;
         self.dirty = true;
+        Ok(())
+    }
+
+    /// Stops the replay a channel's output plays, if any (the output then plays silence).
+    pub(crate) fn end_replay(&mut self, ch: ChannelId) -> Result<()> {
+        if let OutSource::Replay(p) = self.output(ch)?.source {
+            // The player of a replaying output is always live; nothing to report if not.
+            let _ = self.replay_stop(p);
+        }
         Ok(())
     }
 
@@ -967,19 +964,13 @@ impl Processor {
 
     /// Makes a channel's output the output of a primitive conference, with an empty set.
     pub fn conf_prim_start(&mut self, out_ch: ChannelId) -> Result<()> {
-        match &self.output(out_ch)?.source {
-            OutSource::Conference(_) => {
-                return Err(Error::state(
-                    out_ch.to_string(),
-                    "output is already a conference",
-                ))
-            }
-            OutSource::Replay(p) => {
-                let p = *p;
-                let _ = self.replay_stop(p);
-            }
-            _ => {}
+        if matches!(self.output(out_ch)?.source, OutSource::Conference(_)) {
+            return Err(Error::state(
+                out_ch.to_string(),
+                "output is already a conference",
+            ));
         }
+        self.end_replay(out_ch)?;
         self.output_mut(out_ch)?.source = OutSource::Conference(ConfOut {
             set: BitSet::default(),
             gains: Vec::new(),
@@ -1324,7 +1315,7 @@ impl Processor {
         options: RecordOptions,
     ) -> Result<RecorderId> {
         self.check_feed(feed)?;
-        self.record_feeds([Some(feed), None], 1, path.as_ref(), options)
+        self.record_target(RecordTarget::Feed(feed), path.as_ref(), options)
     }
 
     /// Starts recording two datafeeds to a stereo WAV file (left, right).
@@ -1337,7 +1328,7 @@ impl Processor {
     ) -> Result<RecorderId> {
         self.check_feed(left)?;
         self.check_feed(right)?;
-        self.record_feeds([Some(left), Some(right)], 2, path.as_ref(), options)
+        self.record_target(RecordTarget::Stereo(left, right), path.as_ref(), options)
     }
 
     /// Starts replaying a WAV file onto a channel's output. The file is opened and checked
@@ -1348,24 +1339,8 @@ impl Processor {
         path: impl AsRef<Path>,
         options: ReplayOptions,
     ) -> Result<PlayerId> {
-        let previous = match self.output(ch)?.source {
-            OutSource::Conference(_) => {
-                return Err(Error::state(
-                    ch.to_string(),
-                    "output is a conference; stop it with conf_prim_stop first",
-                ))
-            }
-            OutSource::Replay(p) => Some(p),
-            _ => None,
-        };
-        let p = self.start_player(ch, path.as_ref(), options)?;
-        if let Some(old) = previous {
-            self.output_mut(ch)?.source = OutSource::Silence;
-            let _ = self.replay_stop(old);
-        }
-        self.output_mut(ch)?.source = OutSource::Replay(p);
-        self.dirty = true;
-        Ok(p)
+        let path = path.as_ref();
+        self.replace_replay(ch, |p| p.start_player(ch, path, options))
     }
 }
 

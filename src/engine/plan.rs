@@ -130,6 +130,40 @@ impl Plan {
     }
 }
 
+/// The node producing `feed`: a channel's output node or an endpoint's node; `None` when the
+/// source is gone.
+fn producer_node(p: &Processor, nch: u32, feed: Datafeed) -> Option<u32> {
+    match feed {
+        Datafeed::Channel(c) => {
+            p.channels
+                .get(c.index, c.generation)
+                .ok()?
+                .output
+                .as_ref()?;
+            Some(c.index)
+        }
+        Datafeed::Endpoint(e) => {
+            p.endpoints.get(e.index, e.generation).ok()?;
+            Some(2 * nch + e.index)
+        }
+    }
+}
+
+/// The datafeed a node consumes through a feed edge: a pass-through output's source or a
+/// channel input's connection.
+fn node_feed(p: &Processor, nch: u32, node: u32) -> Option<Datafeed> {
+    if node < nch {
+        match &p.channels.at(node)?.output.as_ref()?.source {
+            OutSource::Feed(f) => Some(*f),
+            _ => None,
+        }
+    } else if node < 2 * nch {
+        p.channels.at(node - nch)?.input.as_ref()?.feed
+    } else {
+        None
+    }
+}
+
 struct Graph<'a> {
     p: &'a Processor,
     nch: u32,
@@ -140,72 +174,48 @@ struct Graph<'a> {
 }
 
 impl Graph<'_> {
-    fn out_node(&self, ch: u32) -> u32 {
-        ch
-    }
     fn in_node(&self, ch: u32) -> u32 {
         self.nch + ch
     }
-    fn ep_node(&self, ep: u32) -> u32 {
-        2 * self.nch + ep
-    }
 
     fn producer(&self, feed: Datafeed) -> Option<u32> {
-        match feed {
-            Datafeed::Channel(c) => {
-                let ch = self.p.channels.get(c.index, c.generation).ok()?;
-                ch.output.as_ref()?;
-                Some(self.out_node(c.index))
-            }
-            Datafeed::Endpoint(e) => {
-                self.p.endpoints.get(e.index, e.generation).ok()?;
-                Some(self.ep_node(e.index))
-            }
-        }
+        producer_node(self.p, self.nch, feed)
     }
 
     /// The next dependency of `node` at or after `cursor`: (dep, next cursor, is feed edge).
     fn next_dep(&self, node: u32, cursor: u32) -> Option<(u32, u32, bool)> {
-        if node < self.nch {
-            let out = self.p.channels.at(node)?.output.as_ref()?;
-            match &out.source {
-                OutSource::Feed(f) if cursor == 0 && !self.delayed[node as usize] => {
-                    Some((self.producer(*f)?, 1, true))
-                }
-                OutSource::Conference(conf) => {
-                    let words = conf.set.words();
-                    let done = |w: usize| self.part_done.get(w).copied().unwrap_or(0);
-                    let mut w = (cursor / 64) as usize;
-                    if w >= words.len() {
-                        return None;
-                    }
-                    let mut bits =
-                        words[w] & !done(w) & (!0u64).checked_shl(cursor % 64).unwrap_or(0);
-                    loop {
-                        if bits != 0 {
-                            let slot = w as u32 * 64 + bits.trailing_zeros();
-                            let part = self.p.participants.at(slot)?;
-                            return Some((self.in_node(part.channel.index), slot + 1, false));
-                        }
-                        w += 1;
-                        if w >= words.len() {
-                            return None;
-                        }
-                        bits = words[w] & !done(w);
-                    }
-                }
-                _ => None,
+        // A datafeed edge (pass-through output or channel input), unless it is delayed.
+        if cursor == 0 && !self.delayed[node as usize] {
+            if let Some(f) = node_feed(self.p, self.nch, node) {
+                return Some((self.producer(f)?, 1, true));
             }
-        } else if node < 2 * self.nch {
-            let ch = node - self.nch;
-            let inp = self.p.channels.at(ch)?.input.as_ref()?;
-            if cursor == 0 && !self.delayed[node as usize] {
-                Some((self.producer(inp.feed?)?, 1, true))
-            } else {
-                None
+        }
+        if node >= self.nch {
+            return None;
+        }
+        // A conference output depends on the inputs of its set, skipping finished ones a word
+        // at a time.
+        let OutSource::Conference(conf) = &self.p.channels.at(node)?.output.as_ref()?.source else {
+            return None;
+        };
+        let words = conf.set.words();
+        let done = |w: usize| self.part_done.get(w).copied().unwrap_or(0);
+        let mut w = (cursor / 64) as usize;
+        if w >= words.len() {
+            return None;
+        }
+        let mut bits = words[w] & !done(w) & (!0u64).checked_shl(cursor % 64).unwrap_or(0);
+        loop {
+            if bits != 0 {
+                let slot = w as u32 * 64 + bits.trailing_zeros();
+                let part = self.p.participants.at(slot)?;
+                return Some((self.in_node(part.channel.index), slot + 1, false));
             }
-        } else {
-            None
+            w += 1;
+            if w >= words.len() {
+                return None;
+            }
+            bits = words[w] & !done(w);
         }
     }
 
@@ -346,43 +356,13 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
     // Delay buffers, one per producer read through a delayed edge.
     let mut delay_frame: HashMap<u32, u32> = HashMap::new();
     let mut owned_frames = Vec::new();
-    let producer_node = |feed: Datafeed, p: &Processor| -> Option<u32> {
-        match feed {
-            Datafeed::Channel(c) => {
-                let ch = p.channels.get(c.index, c.generation).ok()?;
-                ch.output.as_ref()?;
-                Some(c.index)
-            }
-            Datafeed::Endpoint(e) => {
-                p.endpoints.get(e.index, e.generation).ok()?;
-                Some(2 * nch + e.index)
-            }
-        }
-    };
     let mut delayed_edges = 0;
     for node in 0..n {
         if !delayed[node as usize] {
             continue;
         }
-        let feed = if node < nch {
-            match p
-                .channels
-                .at(node)
-                .and_then(|c| c.output.as_ref())
-                .map(|o| &o.source)
-            {
-                Some(OutSource::Feed(f)) => Some(*f),
-                _ => None,
-            }
-        } else if node < 2 * nch {
-            p.channels
-                .at(node - nch)
-                .and_then(|c| c.input.as_ref())
-                .and_then(|i| i.feed)
-        } else {
-            None
-        };
-        if let Some(prod) = feed.and_then(|f| producer_node(f, p)) {
+        let feed = node_feed(p, nch, node);
+        if let Some(prod) = feed.and_then(|f| producer_node(p, nch, f)) {
             delayed_edges += 1;
             if let std::collections::hash_map::Entry::Vacant(e) = delay_frame.entry(prod) {
                 let f = p.alloc_frame();
@@ -469,20 +449,27 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
             };
         }
     }
-    let resolve = |feed: Option<Datafeed>, consumer: u32| -> u32 {
-        let Some(feed) = feed else { return 0 };
-        let Some(prod) = producer_node(feed, p) else {
-            return 0;
-        };
-        if delayed[consumer as usize] {
-            return delay_frame[&prod];
-        }
+    // The frame a producer node writes this tick.
+    let produced = |prod: u32| -> u32 {
         if prod < nch {
             out_frame[prod as usize]
         } else {
             p.endpoints.at(prod - 2 * nch).unwrap().rx_frame
         }
     };
+    // What a sink reads from `feed`: the producer's frame, or, for the consumer of a delayed
+    // edge, its delay buffer; silence when there is no source.
+    let resolve_for = |feed: Option<Datafeed>, consumer: Option<u32>| -> u32 {
+        let Some(prod) = feed.and_then(|f| producer_node(p, nch, f)) else {
+            return 0;
+        };
+        match consumer {
+            Some(c) if delayed[c as usize] => delay_frame[&prod],
+            _ => produced(prod),
+        }
+    };
+    let resolve = |feed: Option<Datafeed>, consumer: u32| resolve_for(feed, Some(consumer));
+    let resolve_final = |feed: Option<Datafeed>| resolve_for(feed, None);
     let mut in_frame = vec![0u32; nch as usize];
     let mut in_src = vec![0u32; nch as usize];
     for (slot, _, c) in p.channels.iter() {
@@ -562,9 +549,12 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
     let mut canon = vec![GAIN_ONE; np as usize];
     {
         let mut counts: HashMap<(u32, i32), u32> = HashMap::new();
+        // Sets that hold each participant at a gain other than unity.
+        let mut not_unity: HashMap<u32, u32> = HashMap::new();
         for &o in &conf_outs {
             for &(s, gq) in &conf_of(o).gains {
                 *counts.entry((s, gq)).or_default() += 1;
+                *not_unity.entry(s).or_default() += 1;
             }
         }
         let mut best: HashMap<u32, (u32, i32)> = HashMap::new();
@@ -576,13 +566,7 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
         }
         for (s, (cnt, gq)) in best {
             let heard = p.participants.at(s).map(|x| x.heard_by).unwrap_or(0);
-            let unity = heard.saturating_sub(
-                counts
-                    .iter()
-                    .filter(|(&(s2, _), _)| s2 == s)
-                    .map(|(_, &c)| c)
-                    .sum::<u32>(),
-            );
+            let unity = heard.saturating_sub(not_unity[&s]);
             if cnt > unity {
                 canon[s as usize] = gq;
             }
@@ -890,14 +874,14 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
             // A channel input's recorder reads the frame that enters the conferences.
             Some(c) if p.channels.contains(c.index, c.generation) => in_frame[c.index as usize],
             Some(_) => 0,
-            None => resolve_final(r.feeds[0], p, &out_frame, nch),
+            None => resolve_final(r.feeds[0]),
         };
-        let b = resolve_final(r.feeds[1], p, &out_frame, nch);
+        let b = resolve_final(r.feeds[1]);
         plan.steps.push(Step::Record { rec: slot, a, b });
     }
     plan.ep_tx = vec![0; nep as usize];
     for (slot, _, e) in p.endpoints.iter() {
-        plan.ep_tx[slot as usize] = resolve_final(e.tx_feed, p, &out_frame, nch);
+        plan.ep_tx[slot as usize] = resolve_final(e.tx_feed);
     }
     for (slot, f) in ep_copy {
         let src = plan.ep_tx[slot as usize];
@@ -907,28 +891,18 @@ pub(crate) fn build(p: &mut Processor) -> Plan {
     let mut delays: Vec<(u32, u32)> = delay_frame.into_iter().collect();
     delays.sort_unstable();
     for (prod, dst) in delays {
-        let src = if prod < nch {
-            out_frame[prod as usize]
-        } else {
-            p.endpoints.at(prod - 2 * nch).unwrap().rx_frame
-        };
-        plan.steps.push(Step::Delay { src, dst });
+        plan.steps.push(Step::Delay {
+            src: produced(prod),
+            dst,
+        });
     }
     plan
 }
 
-fn resolve_final(feed: Option<Datafeed>, p: &Processor, out_frame: &[u32], _nch: u32) -> u32 {
-    match feed {
-        Some(Datafeed::Channel(c)) if p.channels.contains(c.index, c.generation) => {
-            out_frame[c.index as usize]
-        }
-        Some(Datafeed::Endpoint(e)) => p
-            .endpoints
-            .get(e.index, e.generation)
-            .map(|x| x.rx_frame)
-            .unwrap_or(0),
-        _ => 0,
-    }
+/// The AGC of a channel's output, if it has one.
+#[inline]
+fn output_agc(p: &mut Processor, ch: u32) -> Option<&mut crate::dsp::agc::Agc> {
+    p.channels.at_mut(ch)?.output.as_mut()?.agc.as_mut()
 }
 
 /// Feeds one frame's energy to a participant's talk detector and raises its events.
@@ -995,14 +969,14 @@ impl Plan {
                     agc,
                 } => {
                     let d = fr_mut(dst);
-                    let gen = p.channels.generation_at(ch);
-                    let rate_khz = p.config.sample_rate as u64 / 1000;
                     let (chans, events) = (&mut p.channels, &mut p.events);
+                    let gen = chans.generation_at(ch);
                     let listen = chans
                         .at_mut(ch)
                         .and_then(|c| c.input.as_mut())
                         .and_then(|i| i.listen.as_mut());
                     if let Some(listen) = listen {
+                        let rate_khz = p.config.sample_rate as u64 / 1000;
                         let origin = listen.origin;
                         let channel = ChannelId::new(ch, gen);
                         let ticks = p.stats.ticks;
@@ -1097,18 +1071,13 @@ impl Plan {
                         }
                     }
                     if agc {
+                        // The output gain saturates first; the AGC then works on the result.
                         if gain != GAIN_ONE {
                             mix::saturate_scaled(d, t, gain);
-                            for (v, o) in t.iter_mut().zip(d.iter()) {
-                                *v = *o as i32;
+                            if let Some(a) = output_agc(p, ch) {
+                                a.process(d);
                             }
-                        }
-                        if let Some(a) = p
-                            .channels
-                            .at_mut(ch)
-                            .and_then(|c| c.output.as_mut())
-                            .and_then(|o| o.agc.as_mut())
-                        {
+                        } else if let Some(a) = output_agc(p, ch) {
                             a.process_acc(t, d);
                         }
                     } else if gain != GAIN_ONE {
@@ -1127,7 +1096,11 @@ impl Plan {
                         .and_then(|c| c.output.as_mut())
                         .map(|o| &mut o.source)
                     {
-                        Some(OutSource::Tones(src)) => !src.is_done() && !src.fill(d),
+                        Some(OutSource::Tones(src)) => {
+                            // A finished source fills silence; it reports finishing once.
+                            let was_done = src.is_done();
+                            !src.fill(d) && !was_done
+                        }
                         _ => {
                             d.fill(0);
                             false
@@ -1149,12 +1122,7 @@ impl Plan {
                         mix::scale_in_place(d, gain);
                     }
                     if agc {
-                        if let Some(a) = p
-                            .channels
-                            .at_mut(ch)
-                            .and_then(|c| c.output.as_mut())
-                            .and_then(|o| o.agc.as_mut())
-                        {
+                        if let Some(a) = output_agc(p, ch) {
                             a.process(d);
                         }
                     }
@@ -1163,6 +1131,5 @@ impl Plan {
                 Step::Delay { src, dst } => mix::copy(fr_mut(dst), fr(src)),
             }
         }
-        let _ = ChannelId::new; // handles are rebuilt from slots where events need them
     }
 }
